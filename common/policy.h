@@ -1,0 +1,114 @@
+/*
+ * policy - one immutable, reference-counted snapshot of the configuration:
+ * daemon settings, profiles, rules and the lookup tables that map sender
+ * domains, recipient domains and client addresses to rules.
+ *
+ * Built by config_load() (config.h), then never changed: any number of
+ * threads read it without locks.  Each session holds a reference
+ * (policy_ref) for as long as it uses the snapshot, so a reload can swap in a
+ * new one while old sessions finish on the old.
+ */
+#ifndef TP_POLICY_H
+#define TP_POLICY_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include "ctable.h"
+#include "dtable.h"
+#include "profile.h"
+#include "reply.h"
+#include "tlsfacts.h"
+
+enum policy_mode { POLICY_ENFORCE = 0, POLICY_TESTING };
+enum policy_action { POLICY_REJECT = 0, POLICY_TEMPFAIL };
+enum policy_on_error { ON_ERROR_TEMPFAIL = 0, ON_ERROR_ACCEPT, ON_ERROR_REJECT };
+
+enum rule_kind {
+	RULE_SENDER = 0,            /* MAIL FROM domain */
+	RULE_RECIPIENT,             /* RCPT TO domain */
+	RULE_CLIENT,                /* client address (CIDR) */
+	RULE_CLIENT_NAME,           /* client host name (as the MTA verified it) */
+	RULE_AUTH,                  /* every authenticated (SMTP AUTH) session */
+	RULE_KINDS
+};
+
+struct rule {
+	enum rule_kind kind;
+	char *label;                /* "sender bank.example (FILE:12)": for logs and -q */
+	int line;                   /* config line */
+	const struct profile *require;  /* NULL: no TLS requirement (e.g. requiretls only) */
+	int requiretls;             /* flag matching mail for REQUIRETLS */
+	enum policy_mode mode;
+	enum policy_action action;
+	struct reply_tpl *reply;    /* owned; NULL = the default reply for the failure */
+};
+
+/* Default reply templates: [kind][cert failure?][action]. */
+struct policy_defaults {
+	struct reply_tpl *reply[RULE_KINDS][2][2];
+	struct reply_tpl *on_error[2];  /* [action] for internal errors */
+};
+
+struct policy {
+	int refs;                   /* atomic */
+	char *file;                 /* config path */
+
+	/* daemon settings (a reload cannot change socket, user, group) */
+	char *socket;
+	int socket_mode;            /* -1 = leave as created */
+	char *user, *group, *pidfile;
+	int log_facility, log_level;
+	enum tls_mta mta;
+
+	enum policy_mode mode;      /* defaults for rules */
+	enum policy_action action;
+	enum policy_on_error on_error;
+
+	struct profile **profiles;
+	size_t nprofiles;
+	struct rule *rules;
+	size_t nrules;
+
+	/* Table values: a rule index, or POLICY_MULTI | index into multi[]
+	 * when one key names several rules (all of them apply). */
+	struct dtable *senders, *recipients, *client_names;
+	struct ctable *clients;
+	struct policy_multi { uint32_t *rules; uint32_t n, cap; } *multi;
+	uint32_t nmulti, capmulti;
+	int auth_rule;              /* rule index or -1 */
+	size_t nkeys[RULE_KINDS];   /* keys per kind, for summaries */
+
+	struct policy_defaults defaults;
+};
+
+#define POLICY_MULTI 0x80000000u
+
+/* Allocate an empty policy with defaults and refs = 1.  NULL on ENOMEM. */
+struct policy *policy_create(void);
+/* Take / drop a reference; the last policy_unref frees everything. */
+struct policy *policy_ref(struct policy *p);
+void policy_unref(struct policy *p);
+
+/* Find a profile by name; NULL if none. */
+const struct profile *policy_profile(const struct policy *p, const char *name);
+
+/*
+ * policy_bind - make key (normalised domain key, see domain.h) of the given
+ * table point at rule ruleidx, joining any rule already bound to it.
+ * Returns 0, 1 if ruleidx was already bound to that key, -1 on ENOMEM.
+ */
+int policy_bind_domain(struct policy *p, struct dtable *t, const char *key, uint32_t ruleidx);
+int policy_bind_cidr(struct policy *p, const struct cidr *c, uint32_t ruleidx);
+
+/* The rules a table value stands for: fills *n and returns the array. */
+const uint32_t *policy_value_rules(const struct policy *p, const uint32_t *value, uint32_t *n);
+
+/* 1 when some recipient rule exists (else the milter can decide at MAIL). */
+int policy_has_recipient_rules(const struct policy *p);
+
+/* Print a human summary (for -t) on fp. */
+void policy_summary(const struct policy *p, FILE *fp);
+
+#endif

@@ -1,0 +1,200 @@
+/*
+ * callbacks - libmilter glue (see callbacks.h).  Thin by design: every
+ * decision is made in common/policy_eval.c; this file only gathers the
+ * facts from macros, logs the verdicts and answers the MTA.
+ */
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/socket.h>
+
+#include "callbacks.h"
+#include "log.h"
+#include "negotiate.h"
+#include "session.h"
+#include "stats.h"
+
+static struct session *sess(SMFICTX *ctx)
+{
+	return smfi_getpriv(ctx);
+}
+
+static const char *get_macro(void *ctx, const char *name)
+{
+	return smfi_getsymval((SMFICTX *)ctx, (char *)name);
+}
+
+/* Warn once per process about each kind of missing macro: it explains
+ * surprising verdicts without flooding the log. */
+static int warned_verify, warned_mta;
+
+static void warn_missing_macros(const struct policy_msg *m)
+{
+	if (m->tls.encrypted && m->tls.mta == TLS_MTA_SENDMAIL && !m->tls.verify_known &&
+	    !__atomic_exchange_n(&warned_verify, 1, __ATOMIC_RELAXED))
+		log_warn("Sendmail did not send {verify}: client certificates cannot be proven; "
+		    "add {verify} to confMILTER_MACROS_ENVFROM (see etc/sendmail.mc)");
+	if (m->tls.mta == TLS_MTA_AUTO && !__atomic_exchange_n(&warned_mta, 1, __ATOMIC_RELAXED))
+		log_warn("the MTA did not send macro v at connect, so its macro dialect is unknown: "
+		    "client certificates count as verified only with {verify}=OK; set mta = \"postfix\" "
+		    "or \"sendmail\" in the config");
+}
+
+static void collect_facts(SMFICTX *ctx, struct session *s)
+{
+	const char *qid = smfi_getsymval(ctx, "i");
+
+	if (qid)
+		snprintf(s->queue_id, sizeof(s->queue_id), "%s", qid);
+	tlsfacts_collect(&s->msg.tls, s->policy->mta, get_macro, ctx);
+}
+
+/* Log every verdict and turn the acting one into a reply. */
+static sfsistat answer(SMFICTX *ctx, struct session *s, const struct policy_decision *d, const char *stage,
+    const char *rcpt)
+{
+	char line[2048];
+
+	for (size_t i = 0; i < d->n; i++) {
+		const struct policy_verdict *v = &d->v[i];
+		policy_verdict_format(v, stage, &s->msg, rcpt, line, sizeof(line));
+		log_info("%s", line);
+		switch (v->verdict) {
+		case VERDICT_PASS: stats_add(STAT_PASS); break;
+		case VERDICT_REJECT: stats_add(STAT_REJECT); break;
+		case VERDICT_TEMPFAIL: stats_add(STAT_TEMPFAIL); break;
+		default: stats_add(STAT_WOULD_REJECT); break;
+		}
+	}
+	if (d->act < 0)
+		return SMFIS_CONTINUE;
+	const struct policy_verdict *v = &d->v[d->act];
+	char text[2 * REPLY_TEXT_MAX + 1];
+	if (smfi_setreply(ctx, (char *)v->reply.rcode, (char *)v->reply.xcode,
+	    reply_escape_percent(v->reply.text, text, sizeof(text))) != MI_SUCCESS)
+		log_err("smfi_setreply failed for \"%s %s %s\"", v->reply.rcode, v->reply.xcode, v->reply.text);
+	return v->verdict == VERDICT_REJECT ? SMFIS_REJECT : SMFIS_TEMPFAIL;
+}
+
+static sfsistat cb_negotiate(SMFICTX *ctx, unsigned long f0, unsigned long f1, unsigned long f2, unsigned long f3,
+    unsigned long *pf0, unsigned long *pf1, unsigned long *pf2, unsigned long *pf3)
+{
+	/* Never answer REJECT here: the MTA would go on without the milter.
+	 * Without a session the connect and MAIL callbacks tempfail instead. */
+	struct session *s = session_create();
+
+	*pf0 = f0 & SMFIF_SETSYMLIST;
+	*pf1 = f1 & TP_PROTO_SKIP_BASE;
+	if (!s)         /* connect must be able to answer TEMPFAIL */
+		*pf1 &= ~(unsigned long)(SMFIP_NR_CONN | SMFIP_NR_HELO);
+	*pf2 = *pf3 = 0;
+	if (s) {
+		s->proto = *pf1;
+		smfi_setpriv(ctx, s);
+	} else
+		log_err("out of memory or no policy: this connection will be tempfailed");
+	if (f0 & SMFIF_SETSYMLIST) {
+		smfi_setsymlist(ctx, SMFIM_CONNECT, TP_MACROS_CONNECT);
+		smfi_setsymlist(ctx, SMFIM_ENVFROM, TP_MACROS_MAIL);
+		smfi_setsymlist(ctx, SMFIM_ENVRCPT, TP_MACROS_RCPT);
+	}
+	return SMFIS_CONTINUE;
+}
+
+static sfsistat cb_connect(SMFICTX *ctx, char *hostname, _SOCK_ADDR *hostaddr)
+{
+	struct session *s = sess(ctx);
+
+	stats_add(STAT_CONNECTIONS);
+	if (!s) {
+		/* the session could not be made at negotiation: tempfail, but answer
+		 * nothing if the MTA was told it need not wait for a reply here */
+		if (!(s = session_create()))
+			return SMFIS_TEMPFAIL;
+		smfi_setpriv(ctx, s);
+	}
+	s->client_addr[0] = '\0';
+	if (hostaddr && hostaddr->sa_family == AF_INET)
+		inet_ntop(AF_INET, &((struct sockaddr_in *)(void *)hostaddr)->sin_addr, s->client_addr,
+		    sizeof(s->client_addr));
+	else if (hostaddr && hostaddr->sa_family == AF_INET6)
+		inet_ntop(AF_INET6, &((struct sockaddr_in6 *)(void *)hostaddr)->sin6_addr, s->client_addr,
+		    sizeof(s->client_addr));
+	snprintf(s->client_name, sizeof(s->client_name), "%s", hostname ? hostname : "");
+	return (s->proto & SMFIP_NR_CONN) ? SMFIS_NOREPLY : SMFIS_CONTINUE;
+}
+
+static sfsistat cb_helo(SMFICTX *ctx, char *helo)
+{
+	struct session *s = sess(ctx);
+
+	return s && (s->proto & SMFIP_NR_HELO) ? SMFIS_NOREPLY : SMFIS_CONTINUE;
+}
+
+static sfsistat cb_envfrom(SMFICTX *ctx, char **argv)
+{
+	struct session *s = sess(ctx);
+	struct policy_decision d;
+
+	if (!s)
+		return SMFIS_TEMPFAIL;
+	stats_add(STAT_MESSAGES);
+	session_reset_message(s);
+	snprintf(s->sender_raw, sizeof(s->sender_raw), "%s", argv[0] ? argv[0] : "");
+	collect_facts(ctx, s);
+	s->msg.sender_ok = addr_parse(s->sender_raw, &s->msg.sender, &s->msg.sender_err) == 0;
+	warn_missing_macros(&s->msg);
+	policy_decide_mail(s->policy, &s->msg, &d);
+	sfsistat r = answer(ctx, s, &d, "mail", NULL);
+	if (r != SMFIS_CONTINUE)
+		return r;
+	/* Nothing is left to decide for this message: spare the MTA the later round trips. */
+	return policy_has_recipient_rules(s->policy) ? SMFIS_CONTINUE : SMFIS_ACCEPT;
+}
+
+static sfsistat cb_envrcpt(SMFICTX *ctx, char **argv)
+{
+	struct session *s = sess(ctx);
+	struct policy_decision d;
+	struct addr rcpt;
+	const char *err = NULL;
+
+	if (!s)
+		return SMFIS_TEMPFAIL;
+	stats_add(STAT_RECIPIENTS);
+	collect_facts(ctx, s);
+	if (addr_parse(argv[0] ? argv[0] : "", &rcpt, &err) == 0)
+		err = NULL;
+	policy_decide_rcpt(s->policy, &s->msg, &rcpt, err, &d);
+	return answer(ctx, s, &d, "rcpt", argv[0]);
+}
+
+static sfsistat cb_abort(SMFICTX *ctx)
+{
+	struct session *s = sess(ctx);
+
+	if (s)
+		session_reset_message(s);
+	return SMFIS_CONTINUE;
+}
+
+static sfsistat cb_close(SMFICTX *ctx)
+{
+	session_free(sess(ctx));
+	smfi_setpriv(ctx, NULL);
+	return SMFIS_CONTINUE;
+}
+
+struct smfiDesc callbacks_desc = {
+	.xxfi_name = "tlspolicy-milter",
+	.xxfi_version = SMFI_VERSION,
+	.xxfi_flags = SMFIF_SETSYMLIST,
+	.xxfi_connect = cb_connect,
+	.xxfi_helo = cb_helo,
+	.xxfi_envfrom = cb_envfrom,
+	.xxfi_envrcpt = cb_envrcpt,
+	.xxfi_abort = cb_abort,
+	.xxfi_close = cb_close,
+	.xxfi_negotiate = cb_negotiate,
+};

@@ -1,0 +1,28 @@
+/*
+ * negotiate - which milter protocol steps tlspolicy-milter asks the MTA to
+ * skip, and which macros it asks for.  Shared with the null milter used as
+ * the benchmark ceiling (t/bench/), so both cost the MTA the same round trips.
+ *
+ * Every step the MTA sends costs a round trip per message, so a policy that
+ * looks at no header and no body turns those steps off.  HELO is never turned
+ * off (SMFIP_NOHELO would lose the TLS macros the MTA sends there).  Connect
+ * and HELO always continue, so the MTA need not wait for their replies.
+ */
+#ifndef TP_NEGOTIATE_H
+#define TP_NEGOTIATE_H
+
+#include <libmilter/mfapi.h>
+
+/* Steps skipped when the policy has no content rules and needs no end-of-message work. */
+#define TP_PROTO_SKIP_BASE (SMFIP_NOBODY | SMFIP_NOHDRS | SMFIP_NOEOH | SMFIP_NOUNKNOWN | \
+	SMFIP_NODATA | SMFIP_NR_CONN | SMFIP_NR_HELO)
+
+/* Macros requested at MAIL and RCPT (smfi_setsymlist): the TLS facts, AUTH and queue id. */
+#define TP_MACROS_TLS "{tls_version} {cipher} {cipher_bits} {cert_subject} {cert_issuer} {verify} {cert_md5} {cert_fp}"
+#define TP_MACROS_MAIL TP_MACROS_TLS " {auth_type} i"
+#define TP_MACROS_RCPT TP_MACROS_TLS " i"
+/* At connect: the MTA's version ("Postfix 3.7.x" or "8.17.1") tells which macro dialect is spoken. */
+#define TP_MACROS_CONNECT "v j _"
+#define TP_MACROS_EOM "i"
+
+#endif
