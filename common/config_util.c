@@ -44,7 +44,7 @@ void cfg_check_keys(struct cfg *c, const config_setting_t *group, const char *co
 	for (int i = 0; i < config_setting_length(group); i++) {
 		const config_setting_t *s = config_setting_get_elem(group, (unsigned)i);
 		const char *name = config_setting_name(s), *best = NULL;
-		int bestd = 3, found = 0;
+		int bestd = strlen(name) >= 6 ? 4 : 3, found = 0;  /* hint only for close names */
 
 		if (!name)
 			continue;
