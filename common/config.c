@@ -24,7 +24,7 @@
 
 static const char *const top_keys[] = {
 	"socket", "socket_mode", "user", "group", "pidfile", "log", "mode", "action", "on_error",
-	"mta", "profiles", "rules", NULL,
+	"mta", "profiles", "rules", "requiretls", NULL,
 };
 static const char *const log_keys[] = { "facility", "level", NULL };
 static const char *const profile_keys[] = {
@@ -286,6 +286,7 @@ struct policy *config_load(const char *path, struct diag *d)
 		cfg_check_keys(&c, root, top_keys, "the top level");
 		load_settings(&c, root);
 		load_profiles(&c, root);
+		config_requiretls_load(&c, root);
 		config_rules_load(&c, root);
 		if (c.p->nrules == 0)
 			diag_add(d, DIAG_WARNING, path, 0, "no rules: every message will be accepted");

@@ -202,6 +202,8 @@ static void load_rule(struct cfg *c, const config_setting_t *g)
 		r.requiretls = b;
 		if (b && kind != RULE_SENDER && kind != RULE_RECIPIENT)
 			CFG_ERR(c, s, "requiretls applies to sender and recipient rules only");
+		else if (b && !p->requiretls.enabled)
+			CFG_ERR(c, s, "requiretls = true needs a top-level requiretls = { ... }; block (it may be empty)");
 	}
 	if (!v && !r.requiretls)
 		CFG_ERR(c, g, "a rule needs 'require = \"PROFILE\";' or 'requiretls = true;'");

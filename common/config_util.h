@@ -41,5 +41,7 @@ config_setting_t *cfg_group(struct cfg *c, const config_setting_t *group, const 
 
 /* config_rules.c: the rules list. */
 void config_rules_load(struct cfg *c, config_setting_t *root);
+/* config_requiretls.c: the requiretls block (before the rules: they refer to it). */
+void config_requiretls_load(struct cfg *c, config_setting_t *root);
 
 #endif

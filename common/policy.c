@@ -61,6 +61,12 @@ static void policy_free(struct policy *p)
 		for (int c = 0; c < 2; c++)
 			for (int a = 0; a < 2; a++)
 				reply_tpl_free(p->defaults.reply[k][c][a]);
+	free(p->requiretls.tag);
+	free(p->requiretls.header);
+	free(p->requiretls.trace_header);
+	for (size_t i = 0; i < p->requiretls.ncontent; i++)
+		requiretls_content_free(p->requiretls.content[i]);
+	free(p->requiretls.content);
 	reply_tpl_free(p->defaults.on_error[0]);
 	reply_tpl_free(p->defaults.on_error[1]);
 	free(p);
@@ -151,9 +157,9 @@ const uint32_t *policy_value_rules(const struct policy *p, const uint32_t *value
 	return value;
 }
 
-int policy_has_recipient_rules(const struct policy *p)
+int policy_needs_rcpt(const struct policy *p)
 {
-	return dtable_count(p->recipients) > 0;
+	return dtable_count(p->recipients) > 0 || p->requiretls.enabled;
 }
 
 static const char *const policy_kind_names[RULE_KINDS] = {
@@ -170,6 +176,10 @@ void policy_summary(const struct policy *p, FILE *fp)
 	fprintf(fp, "  socket %s, mode %s, action %s, on_error %s\n", p->socket,
 	    modes[p->mode], actions[p->action], on_error[p->on_error]);
 	fprintf(fp, "  %zu profiles, %zu rules\n", p->nprofiles, p->nrules);
+	if (p->requiretls.enabled)
+		fprintf(fp, "  requiretls: address tag %s, header %s, trace %s, %zu content rules\n",
+		    p->requiretls.tag ? p->requiretls.tag : "(off)", p->requiretls.header, p->requiretls.trace_header,
+		    p->requiretls.ncontent);
 	for (int k = 0; k < RULE_KINDS; k++)
 		if (p->nkeys[k])
 			fprintf(fp, "  %zu %s keys\n", p->nkeys[k], policy_kind_names[k]);

@@ -19,6 +19,7 @@
 #include "dtable.h"
 #include "profile.h"
 #include "reply.h"
+#include "requiretls_content.h"
 #include "tlsfacts.h"
 
 enum policy_mode { POLICY_ENFORCE = 0, POLICY_TESTING };
@@ -43,6 +44,16 @@ struct rule {
 	enum policy_mode mode;
 	enum policy_action action;
 	struct reply_tpl *reply;    /* owned; NULL = the default reply for the failure */
+};
+
+/* REQUIRETLS handling (the "requiretls" block); off when the block is absent. */
+struct policy_requiretls {
+	int enabled;
+	char *tag;                  /* address tag, NULL = convention off */
+	char *header;               /* routing field, value "yes" */
+	char *trace_header;         /* field saying why the message was flagged */
+	struct requiretls_content **content;
+	size_t ncontent;
 };
 
 /* Default reply templates: [kind][cert failure?][action]. */
@@ -81,6 +92,7 @@ struct policy {
 	size_t nkeys[RULE_KINDS];   /* keys per kind, for summaries */
 
 	struct policy_defaults defaults;
+	struct policy_requiretls requiretls;
 };
 
 #define POLICY_MULTI 0x80000000u
@@ -105,8 +117,9 @@ int policy_bind_cidr(struct policy *p, const struct cidr *c, uint32_t ruleidx);
 /* The rules a table value stands for: fills *n and returns the array. */
 const uint32_t *policy_value_rules(const struct policy *p, const uint32_t *value, uint32_t *n);
 
-/* 1 when some recipient rule exists (else the milter can decide at MAIL). */
-int policy_has_recipient_rules(const struct policy *p);
+/* 1 when some recipient rule exists or REQUIRETLS needs to see recipients
+ * (else the milter can decide the whole message at MAIL). */
+int policy_needs_rcpt(const struct policy *p);
 
 /* Print a human summary (for -t) on fp. */
 void policy_summary(const struct policy *p, FILE *fp);

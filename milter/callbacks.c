@@ -12,6 +12,7 @@
 #include "callbacks.h"
 #include "log.h"
 #include "negotiate.h"
+#include "policy_requiretls.h"
 #include "session.h"
 #include "stats.h"
 
@@ -86,6 +87,11 @@ static sfsistat cb_negotiate(SMFICTX *ctx, unsigned long f0, unsigned long f1, u
 
 	*pf0 = f0 & SMFIF_SETSYMLIST;
 	*pf1 = f1 & TP_PROTO_SKIP_BASE;
+	if (s && s->policy->requiretls.enabled) {
+		*pf0 |= f0 & TP_ACTIONS_REQUIRETLS;
+		if (s->policy->requiretls.ncontent > 0)
+			*pf1 = (*pf1 & ~(unsigned long)SMFIP_NOHDRS) | (f1 & TP_PROTO_HEADERS_NR);
+	}
 	if (!s)         /* connect must be able to answer TEMPFAIL */
 		*pf1 &= ~(unsigned long)(SMFIP_NR_CONN | SMFIP_NR_HELO);
 	*pf2 = *pf3 = 0;
@@ -98,6 +104,7 @@ static sfsistat cb_negotiate(SMFICTX *ctx, unsigned long f0, unsigned long f1, u
 		smfi_setsymlist(ctx, SMFIM_CONNECT, TP_MACROS_CONNECT);
 		smfi_setsymlist(ctx, SMFIM_ENVFROM, TP_MACROS_MAIL);
 		smfi_setsymlist(ctx, SMFIM_ENVRCPT, TP_MACROS_RCPT);
+		smfi_setsymlist(ctx, SMFIM_EOM, TP_MACROS_EOM);
 	}
 	return SMFIS_CONTINUE;
 }
@@ -149,8 +156,18 @@ static sfsistat cb_envfrom(SMFICTX *ctx, char **argv)
 	sfsistat r = answer(ctx, s, &d, "mail", NULL);
 	if (r != SMFIS_CONTINUE)
 		return r;
+	struct reply refuse;
+	if (policy_requiretls_mail(s->policy, &s->msg, argv[0] ? argv + 1 : NULL, &d, &s->plan, &refuse)) {
+		char text[2 * REPLY_TEXT_MAX + 1];
+		log_info("decision stage=mail queue=%s client=%s sender=%s rule=\"REQUIRETLS parameter\" verdict=reject "
+		    "reason=\"REQUIRETLS on a plaintext session\" reply=\"%s %s %s\"", s->queue_id[0] ? s->queue_id : "-",
+		    s->client_addr[0] ? s->client_addr : "-", s->sender_raw, refuse.rcode, refuse.xcode, refuse.text);
+		stats_add(STAT_REJECT);
+		smfi_setreply(ctx, refuse.rcode, refuse.xcode, reply_escape_percent(refuse.text, text, sizeof(text)));
+		return SMFIS_REJECT;
+	}
 	/* Nothing is left to decide for this message: spare the MTA the later round trips. */
-	return policy_has_recipient_rules(s->policy) ? SMFIS_CONTINUE : SMFIS_ACCEPT;
+	return policy_needs_rcpt(s->policy) ? SMFIS_CONTINUE : SMFIS_ACCEPT;
 }
 
 static sfsistat cb_envrcpt(SMFICTX *ctx, char **argv)
@@ -167,7 +184,65 @@ static sfsistat cb_envrcpt(SMFICTX *ctx, char **argv)
 	if (addr_parse(argv[0] ? argv[0] : "", &rcpt, &err) == 0)
 		err = NULL;
 	policy_decide_rcpt(s->policy, &s->msg, &rcpt, err, &d);
-	return answer(ctx, s, &d, "rcpt", argv[0]);
+	sfsistat r = answer(ctx, s, &d, "rcpt", argv[0]);
+	if (r == SMFIS_CONTINUE && !err)
+		policy_requiretls_rcpt(s->policy, argv[0], &rcpt, &d, &s->plan);
+	return r;
+}
+
+static sfsistat cb_header(SMFICTX *ctx, char *name, char *value)
+{
+	struct session *s = sess(ctx);
+
+	if (s)
+		policy_requiretls_header(s->policy, name, value ? value : "", &s->plan);
+	return s && (s->proto & SMFIP_NR_HDR) ? SMFIS_NOREPLY : SMFIS_CONTINUE;
+}
+
+/* A needed edit failed or could not be planned: on_error decides, since
+ * accepting would let flagged mail leave without its routing header. */
+static sfsistat eom_error(SMFICTX *ctx, struct session *s, const char *what)
+{
+	stats_add(STAT_ERRORS);
+	log_err("requiretls queue=%s: %s: applying on_error", s->queue_id[0] ? s->queue_id : "-", what);
+	switch (s->policy->on_error) {
+	case ON_ERROR_ACCEPT:
+		return SMFIS_CONTINUE;
+	case ON_ERROR_REJECT:
+		smfi_setreply(ctx, "550", "5.7.0", "REQUIRETLS handling failed");
+		return SMFIS_REJECT;
+	default:
+		smfi_setreply(ctx, "451", "4.3.0", "REQUIRETLS handling failed, try again later");
+		return SMFIS_TEMPFAIL;
+	}
+}
+
+static sfsistat cb_eom(SMFICTX *ctx)
+{
+	struct session *s = sess(ctx);
+	struct requiretls_plan *pl;
+	char trig[64];
+
+	if (!s || !s->plan.triggers)
+		return SMFIS_CONTINUE;
+	pl = &s->plan;
+	collect_facts(ctx, s);
+	if (pl->error || requiretls_plan_finish(pl) < 0)
+		return eom_error(ctx, s, "out of memory or a content pattern could not be run");
+	for (size_t i = 0; i < pl->nrcpts; i++)
+		if (smfi_delrcpt(ctx, pl->rcpts[i].from) != MI_SUCCESS || smfi_addrcpt(ctx, pl->rcpts[i].to) != MI_SUCCESS)
+			return eom_error(ctx, s, "the MTA refused to rewrite a recipient");
+	for (size_t i = 0; i < pl->nhdrs; i++)
+		if (smfi_chgheader(ctx, pl->hdrs[i].name, pl->hdrs[i].index, pl->hdrs[i].value) != MI_SUCCESS)
+			return eom_error(ctx, s, "the MTA refused to change a header field");
+	const struct policy_requiretls *cf = &s->policy->requiretls;
+	if (smfi_addheader(ctx, cf->header, "yes") != MI_SUCCESS ||
+	    smfi_addheader(ctx, cf->trace_header, pl->why) != MI_SUCCESS)
+		return eom_error(ctx, s, "the MTA refused to add a header field");
+	log_info("requiretls queue=%s client=%s sender=%s triggers=%s rcpts_rewritten=%zu headers_changed=%zu "
+	    "added=\"%s: yes\" why=\"%s\"", s->queue_id[0] ? s->queue_id : "-", s->client_addr[0] ? s->client_addr : "-",
+	    s->sender_raw, requiretls_plan_triggers(pl, trig, sizeof(trig)), pl->nrcpts, pl->nhdrs, cf->header, pl->why);
+	return SMFIS_CONTINUE;
 }
 
 static sfsistat cb_abort(SMFICTX *ctx)
@@ -189,11 +264,13 @@ static sfsistat cb_close(SMFICTX *ctx)
 struct smfiDesc callbacks_desc = {
 	.xxfi_name = "tlspolicy-milter",
 	.xxfi_version = SMFI_VERSION,
-	.xxfi_flags = SMFIF_SETSYMLIST,
+	.xxfi_flags = SMFIF_SETSYMLIST | TP_ACTIONS_REQUIRETLS,
 	.xxfi_connect = cb_connect,
 	.xxfi_helo = cb_helo,
 	.xxfi_envfrom = cb_envfrom,
 	.xxfi_envrcpt = cb_envrcpt,
+	.xxfi_header = cb_header,
+	.xxfi_eom = cb_eom,
 	.xxfi_abort = cb_abort,
 	.xxfi_close = cb_close,
 	.xxfi_negotiate = cb_negotiate,

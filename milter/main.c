@@ -27,6 +27,7 @@
 
 #include "callbacks.h"
 #include "diag.h"
+#include "explain.h"
 #include "log.h"
 #include "policy.h"
 #include "privs.h"
@@ -50,6 +51,9 @@ static void usage(FILE *fp)
 	fprintf(fp,
 	    "usage: tlspolicy-milter [-f] [-c FILE]    run the milter (-f: foreground, log to stderr too)\n"
 	    "       tlspolicy-milter -t [-c FILE]      check the config, print a summary; exit 0 if valid\n"
+	    "       tlspolicy-milter [-c FILE] -q sender=A [rcpt=B ...] [client=IP] [tls_version=TLSv1.3 ...]\n"
+	    "                                         explain the decision for one message (exit 0 accept,\n"
+	    "                                         3 reject, 4 tempfail); see tlspolicy-milter(8)\n"
 	    "       tlspolicy-milter -V | -h           version | this help\n"
 	    "default FILE: %s\n", CONFIG_DEFAULT_FILE);
 }
@@ -144,19 +148,20 @@ static void *milter_thread(void *arg)
 int main(int argc, char **argv)
 {
 	const char *path = CONFIG_DEFAULT_FILE;
-	int opt, foreground = 0, check = 0;
+	int opt, foreground = 0, check = 0, explain = 0;
 
-	while ((opt = getopt(argc, argv, "c:fthV")) != -1) {
+	while ((opt = getopt(argc, argv, "c:fqthV")) != -1) {
 		switch (opt) {
 		case 'c': path = optarg; break;
 		case 'f': foreground = 1; break;
 		case 't': check = 1; break;
+		case 'q': explain = 1; break;
 		case 'V': printf("tlspolicy-milter %s\n", PACKAGE_VERSION); return 0;
 		case 'h': usage(stdout); return 0;
 		default: usage(stderr); return 2;
 		}
 	}
-	if (optind != argc) {
+	if (optind != argc && !explain) {
 		usage(stderr);
 		return 2;
 	}
@@ -165,6 +170,11 @@ int main(int argc, char **argv)
 	if (!p) {
 		fprintf(stderr, "tlspolicy-milter: %s has errors\n", path);
 		return 1;
+	}
+	if (explain) {
+		int status = explain_run(p, argc - optind, argv + optind);
+		policy_unref(p);
+		return status;
 	}
 	if (check) {
 		policy_summary(p, stdout);

@@ -17,6 +17,11 @@
 #define TP_PROTO_SKIP_BASE (SMFIP_NOBODY | SMFIP_NOHDRS | SMFIP_NOEOH | SMFIP_NOUNKNOWN | \
 	SMFIP_NODATA | SMFIP_NR_CONN | SMFIP_NR_HELO)
 
+/* Actions needed when REQUIRETLS handling is on (untag recipients, edit header fields). */
+#define TP_ACTIONS_REQUIRETLS (SMFIF_ADDHDRS | SMFIF_CHGHDRS | SMFIF_ADDRCPT | SMFIF_DELRCPT)
+/* Header fields are only sent when content rules need them, and need no reply. */
+#define TP_PROTO_HEADERS_NR SMFIP_NR_HDR
+
 /* Macros requested at MAIL and RCPT (smfi_setsymlist): the TLS facts, AUTH and queue id. */
 #define TP_MACROS_TLS "{tls_version} {cipher} {cipher_bits} {cert_subject} {cert_issuer} {verify} {cert_md5} {cert_fp}"
 #define TP_MACROS_MAIL TP_MACROS_TLS " {auth_type} i"

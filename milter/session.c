@@ -24,6 +24,7 @@ void session_free(struct session *s)
 {
 	if (!s)
 		return;
+	requiretls_plan_free(&s->plan);
 	policy_unref(s->policy);
 	free(s);
 }
@@ -32,6 +33,7 @@ void session_reset_message(struct session *s)
 {
 	struct policy_msg *m = &s->msg;
 
+	requiretls_plan_free(&s->plan);
 	memset(m, 0, sizeof(*m));
 	s->sender_raw[0] = '\0';
 	s->queue_id[0] = '\0';

@@ -7,6 +7,7 @@
 
 #include "policy.h"
 #include "policy_eval.h"
+#include "requiretls_plan.h"
 
 struct session {
 	struct policy *policy;          /* reference held for the whole connection */
@@ -17,6 +18,7 @@ struct session {
 	struct policy_msg msg;          /* its strings point into the buffers below */
 	char sender_raw[512];
 	char queue_id[64];
+	struct requiretls_plan plan;    /* REQUIRETLS triggers and end-of-message edits */
 };
 
 /* A new session holding a reference to the current policy; NULL on ENOMEM
@@ -24,7 +26,7 @@ struct session {
 struct session *session_create(void);
 void session_free(struct session *s);
 
-/* Start a new message: clears the message part, keeps the client part. */
+/* Start a new message: clears the message part (and frees the plan), keeps the client part. */
 void session_reset_message(struct session *s);
 
 #endif

@@ -1,0 +1,72 @@
+/*
+ * policy_requiretls - REQUIRETLS triggers per stage (see policy_requiretls.h).
+ */
+#include <stdio.h>
+#include <string.h>
+#include <strings.h>
+
+#include "policy_requiretls.h"
+#include "requiretls_tag.h"
+
+/* Flag for each applicable rule with requiretls = true, once per rule. */
+static void flag_rules(const struct policy_decision *d, struct requiretls_plan *plan)
+{
+	char detail[400];
+
+	if (!d->requiretls)
+		return;
+	for (size_t i = 0; i < d->n; i++) {
+		const struct rule *r = d->v[i].rule;
+		if (!r || !r->requiretls)
+			continue;
+		snprintf(detail, sizeof(detail), "rule %s", r->label);
+		if (!strstr(plan->why, detail))
+			requiretls_plan_flag(plan, REQUIRETLS_RULE, detail);
+	}
+}
+
+int policy_requiretls_mail(const struct policy *p, const struct policy_msg *m, char *const *params,
+    const struct policy_decision *d, struct requiretls_plan *plan, struct reply *refuse)
+{
+	int param = 0;
+
+	for (; params && *params; params++)
+		if (strcasecmp(*params, "REQUIRETLS") == 0)
+			param = 1;
+	/* RFC 8689: REQUIRETLS is only meaningful on a TLS-protected session */
+	if (param && !m->tls.encrypted) {
+		snprintf(refuse->rcode, sizeof(refuse->rcode), "530");
+		snprintf(refuse->xcode, sizeof(refuse->xcode), "5.7.10");
+		snprintf(refuse->text, sizeof(refuse->text), "REQUIRETLS needs a TLS session: use STARTTLS first");
+		return 1;
+	}
+	if (!p->requiretls.enabled)
+		return 0;
+	if (param)
+		requiretls_plan_flag(plan, REQUIRETLS_PARAM, "MAIL FROM parameter REQUIRETLS");
+	flag_rules(d, plan);
+	return 0;
+}
+
+int policy_requiretls_rcpt(const struct policy *p, const char *rcpt_raw, const struct addr *rcpt,
+    const struct policy_decision *d, struct requiretls_plan *plan)
+{
+	char untagged[ADDR_LOCAL_MAX + DOMAIN_MAX + 8], detail[600];
+
+	if (!p->requiretls.enabled)
+		return 0;
+	flag_rules(d, plan);
+	if (!p->requiretls.tag || requiretls_tag_strip(rcpt, p->requiretls.tag, untagged, sizeof(untagged)) != 1)
+		return 0;
+	snprintf(detail, sizeof(detail), "address tag %s", rcpt_raw);
+	requiretls_plan_flag(plan, REQUIRETLS_TAG, detail);
+	return requiretls_plan_rcpt(plan, rcpt_raw, untagged);
+}
+
+int policy_requiretls_header(const struct policy *p, const char *name, const char *value,
+    struct requiretls_plan *plan)
+{
+	if (!p->requiretls.enabled)
+		return 0;
+	return requiretls_plan_header(plan, p->requiretls.content, p->requiretls.ncontent, p->file, name, value);
+}

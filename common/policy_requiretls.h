@@ -1,0 +1,30 @@
+/*
+ * policy_requiretls - which triggers flag a message for REQUIRETLS, decided
+ * at the stage each becomes known.  The milter and -q both call these.
+ */
+#ifndef TP_POLICY_REQUIRETLS_H
+#define TP_POLICY_REQUIRETLS_H
+
+#include "policy_eval.h"
+#include "requiretls_plan.h"
+
+/*
+ * policy_requiretls_mail - at MAIL FROM: the REQUIRETLS parameter (params:
+ * the ESMTP parameters, NULL-terminated, may be NULL) and sender rules with
+ * requiretls = true (from d).  Returns 1 when the parameter arrived on a
+ * plaintext session: the caller refuses MAIL with the reply in *refuse.
+ * Else 0.  Does nothing to the plan when REQUIRETLS handling is off.
+ */
+int policy_requiretls_mail(const struct policy *p, const struct policy_msg *m, char *const *params,
+    const struct policy_decision *d, struct requiretls_plan *plan, struct reply *refuse);
+
+/* At RCPT TO: the address tag of rcpt (rcpt_raw as the MTA gave it) and
+ * recipient rules with requiretls = true (from d).  -1 on error (plan->error). */
+int policy_requiretls_rcpt(const struct policy *p, const char *rcpt_raw, const struct addr *rcpt,
+    const struct policy_decision *d, struct requiretls_plan *plan);
+
+/* A header field (only when content rules exist). */
+int policy_requiretls_header(const struct policy *p, const char *name, const char *value,
+    struct requiretls_plan *plan);
+
+#endif
