@@ -1,0 +1,50 @@
+#!/bin/sh
+# test-all.sh - the README's test command: install what is needed, build
+# twice (plain, and with AddressSanitizer + UndefinedBehaviorSanitizer), and
+# run every test: unit tests, miltertest protocol tests, real Postfix and
+# Sendmail integration tests and the benchmark smoke test.  Run as root from
+# the source tree.  Ends with "N passed, N failed".
+set -eu
+top=$(cd "$(dirname "$0")/.." && pwd)
+cd "$top"
+sh t/deps.sh
+autoreconf -fi >/dev/null 2>&1 || { autoreconf -fi; exit 1; }
+
+jobs=$(nproc 2>/dev/null || echo 2)
+status=0
+summary=""
+for variant in plain sanitize; do
+	dir="$top/build-$variant"
+	flags=""
+	[ "$variant" = sanitize ] && flags="--enable-sanitizers"
+	mkdir -p "$dir"
+	(cd "$dir" && "$top/configure" -q $flags && make -s -j"$jobs" >/dev/null) ||
+		{ echo "test-all: $variant build failed" >&2; exit 1; }
+	echo "== $variant build: make check"
+	if (cd "$dir" && ASAN_OPTIONS=abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1 \
+	    make -s -j"$jobs" check); then :; else
+		status=1
+		for f in "$dir"/t/*.log "$dir"/t/integration/*.log; do
+			[ -f "$f" ] && grep -q '^not ok\|^ERROR\|^FAIL' "$f" 2>/dev/null && { echo "---- $f"; tail -n 60 "$f"; }
+		done
+	fi
+	if [ -f "$dir/test-suite.log" ]; then
+		p=$(sed -n 's/^# PASS: *//p' "$dir/test-suite.log" | head -n1)
+		f=$(sed -n 's/^# FAIL: *//p' "$dir/test-suite.log" | head -n1)
+		e=$(sed -n 's/^# ERROR: *//p' "$dir/test-suite.log" | head -n1)
+		summary="$summary $variant: ${p:-0} passed, $(( ${f:-0} + ${e:-0} )) failed;"
+	fi
+done
+
+# Count TAP results over every test log of both builds.
+passed=0 failed=0
+for f in "$top"/build-plain/t/*.log "$top"/build-plain/t/*/*.log "$top"/build-sanitize/t/*.log "$top"/build-sanitize/t/*/*.log; do
+	[ -f "$f" ] || continue
+	case $f in *test-suite.log) continue ;; esac
+	passed=$((passed + $(grep -c '^ok ' "$f" || true)))
+	failed=$((failed + $(grep -c '^not ok ' "$f" || true)))
+done
+echo "test programs:$summary"
+echo "assertions: $passed passed, $failed failed"
+[ "$failed" -eq 0 ] || status=1
+exit $status
