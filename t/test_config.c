@@ -141,7 +141,7 @@ int main(void)
 	diag_init(&d);
 	struct policy *p = config_load(write_file("good.conf",
 	    "socket = \"unix:/run/x/milter.sock\";\nsocket_mode = \"0660\";\nmode = \"testing\";\naction = \"tempfail\";\n"
-	    "on_error = \"accept\";\nmta = \"sendmail\";\nlog = { facility = \"local3\"; level = \"debug\"; };\n"
+	    "on_error = \"accept\";\nmta = \"sendmail\";\nrequiretls = { };\nlog = { facility = \"local3\"; level = \"debug\"; };\n"
 	    "profiles = {\n tls = { encrypted = true; };\n"
 	    " partner = { client_cert = \"verified\"; issuer = \"Partner CA\"; fingerprint = [\"AB:CD\", \"ef01\"]; };\n};\n"
 	    "rules = (\n { sender = \"Bank.Example.\"; require = \"tls\"; mode = \"enforce\"; action = \"reject\"; },\n"
@@ -166,7 +166,7 @@ int main(void)
 		is_int(p->rules[1].mode, POLICY_TESTING, "rule inherits mode");
 		is_int(p->rules[1].action, POLICY_TEMPFAIL, "rule inherits action");
 		ok(strncmp(p->rules[1].label, "forced TLS list (", 17) == 0, "rule name becomes the label: %s", p->rules[1].label);
-		ok(strstr(p->rules[0].label, "good.conf:13") != NULL, "label has file:line: %s", p->rules[0].label);
+		ok(strstr(p->rules[0].label, "good.conf:14") != NULL, "label has file:line: %s", p->rules[0].label);
 		is_int(p->nkeys[RULE_RECIPIENT], 4, "3 list keys + 1 inline recipient key");
 		is_int(p->nkeys[RULE_SENDER], 1, "sender keys");
 		is_int(p->nkeys[RULE_CLIENT], 2, "client prefixes");
@@ -193,7 +193,7 @@ int main(void)
 	ok(p == NULL, "unknown key fails the load");
 	diag_free(&d);
 	diag_init(&d);
-	p = config_load(write_file("dup.conf", P "rules = (\n { recipient = \"x.example\"; require = \"tls\"; },\n"
+	p = config_load(write_file("dup.conf", P "requiretls = { };\nrules = (\n { recipient = \"x.example\"; require = \"tls\"; },\n"
 	    " { recipient = [\"x.example\", \"y.example\"]; requiretls = true; }\n);\n"), &d);
 	ok(p != NULL, "duplicate keys across rules load");
 	if (p) {
