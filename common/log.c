@@ -73,6 +73,19 @@ int log_level_parse(const char *name)
 	return -1;
 }
 
+char *log_quote(char *out, size_t outsz, const char *s)
+{
+	size_t o = 0;
+
+	for (; s && *s && o + 1 < outsz; s++) {
+		unsigned char c = (unsigned char)*s;
+		out[o++] = (c < 0x20 || c > 0x7e || c == '"' || c == '\\') ? '?' : (char)c;
+	}
+	if (outsz)
+		out[o] = '\0';
+	return out;
+}
+
 static void log_v(enum log_level level, const char *fmt, va_list ap)
 {
 	char line[2048];

@@ -9,6 +9,7 @@
 #define TP_LOG_H
 
 #include <stdarg.h>
+#include <stddef.h>
 
 enum log_level { LOG_LVL_ERR = 0, LOG_LVL_WARN, LOG_LVL_INFO, LOG_LVL_DEBUG };
 
@@ -25,6 +26,11 @@ void log_close(void);
 int log_facility_parse(const char *name);
 /* Map "err", "warning", "info", "debug" to a level; -1 if unknown. */
 int log_level_parse(const char *name);
+
+/* Copy s into out for a quoted log value: printable ASCII, with '"', '\\' and
+ * everything else replaced by '?', so a value can never end the quotes or the
+ * line.  NULL becomes "".  Returns out. */
+char *log_quote(char *out, size_t outsz, const char *s);
 
 void log_err(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void log_warn(const char *fmt, ...) __attribute__((format(printf, 1, 2)));

@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "domain.h"
+#include "log.h"
 #include "policy_eval.h"
 
 static const char *const verdict_names[] = {
@@ -201,18 +202,6 @@ void policy_decide_rcpt(const struct policy *p, const struct policy_msg *m, cons
 			text[0] = '\0';
 		decide_domain(p, p->recipients, rcpt->domain, m, text, d);
 	}
-}
-
-/* Copy s for a quoted log value: printable ASCII, no '"' or '\\'. */
-static void log_quote(char *out, size_t outsz, const char *s)
-{
-	size_t o = 0;
-
-	for (; s && *s && o + 1 < outsz; s++) {
-		unsigned char c = (unsigned char)*s;
-		out[o++] = (c < 0x20 || c > 0x7e || c == '"' || c == '\\') ? '?' : (char)c;
-	}
-	out[o] = '\0';
 }
 
 void policy_verdict_format(const struct policy_verdict *v, const char *stage, const struct policy_msg *m,

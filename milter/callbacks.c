@@ -158,10 +158,11 @@ static sfsistat cb_envfrom(SMFICTX *ctx, char **argv)
 		return r;
 	struct reply refuse;
 	if (policy_requiretls_mail(s->policy, &s->msg, argv[0] ? argv + 1 : NULL, &d, &s->plan, &refuse)) {
-		char text[2 * REPLY_TEXT_MAX + 1];
+		char text[2 * REPLY_TEXT_MAX + 1], sender[sizeof(s->sender_raw)];
 		log_info("decision stage=mail queue=%s client=%s sender=%s rule=\"REQUIRETLS parameter\" verdict=reject "
 		    "reason=\"REQUIRETLS on a plaintext session\" reply=\"%s %s %s\"", s->queue_id[0] ? s->queue_id : "-",
-		    s->client_addr[0] ? s->client_addr : "-", s->sender_raw, refuse.rcode, refuse.xcode, refuse.text);
+		    s->client_addr[0] ? s->client_addr : "-", log_quote(sender, sizeof(sender), s->sender_raw),
+		    refuse.rcode, refuse.xcode, refuse.text);
 		stats_add(STAT_REJECT);
 		smfi_setreply(ctx, refuse.rcode, refuse.xcode, reply_escape_percent(refuse.text, text, sizeof(text)));
 		return SMFIS_REJECT;
@@ -221,7 +222,7 @@ static sfsistat cb_eom(SMFICTX *ctx)
 {
 	struct session *s = sess(ctx);
 	struct requiretls_plan *pl;
-	char trig[64];
+	char trig[64], sender[512], queue[64];
 
 	if (!s || !s->plan.triggers)
 		return SMFIS_CONTINUE;
@@ -240,8 +241,9 @@ static sfsistat cb_eom(SMFICTX *ctx)
 	    smfi_addheader(ctx, cf->trace_header, pl->why) != MI_SUCCESS)
 		return eom_error(ctx, s, "the MTA refused to add a header field");
 	log_info("requiretls queue=%s client=%s sender=%s triggers=%s rcpts_rewritten=%zu headers_changed=%zu "
-	    "added=\"%s: yes\" why=\"%s\"", s->queue_id[0] ? s->queue_id : "-", s->client_addr[0] ? s->client_addr : "-",
-	    s->sender_raw, requiretls_plan_triggers(pl, trig, sizeof(trig)), pl->nrcpts, pl->nhdrs, cf->header, pl->why);
+	    "added=\"%s: yes\" why=\"%s\"", log_quote(queue, sizeof(queue), s->queue_id[0] ? s->queue_id : "-"),
+	    s->client_addr[0] ? s->client_addr : "-", log_quote(sender, sizeof(sender), s->sender_raw),
+	    requiretls_plan_triggers(pl, trig, sizeof(trig)), pl->nrcpts, pl->nhdrs, cf->header, pl->why);
 	return SMFIS_CONTINUE;
 }
 

@@ -74,6 +74,14 @@ static struct policy *load(const char *path, int to_stderr)
 	return p;
 }
 
+static int same_str(const char *a, const char *b)
+{
+	return a == b || (a && b && strcmp(a, b) == 0);
+}
+
+/* The pidfile written at start: removed on stop whatever a reload says. */
+static char *pidfile_written;
+
 static void reload(const char *path)
 {
 	struct policy *old = snapshot_get(), *p;
@@ -85,9 +93,9 @@ static void reload(const char *path)
 		policy_unref(old);
 		return;
 	}
-	if (strcmp(p->socket, old->socket) != 0 || (p->user == NULL) != (old->user == NULL) ||
-	    (p->user && strcmp(p->user, old->user) != 0))
-		log_warn("socket and user changes take effect only after a restart");
+	if (!same_str(p->socket, old->socket) || !same_str(p->user, old->user) || !same_str(p->group, old->group) ||
+	    !same_str(p->pidfile, old->pidfile) || p->socket_mode != old->socket_mode || p->log_facility != old->log_facility)
+		log_warn("socket, socket_mode, user, group, pidfile and log facility changes take effect only after a restart");
 	log_set_level(p->log_level);
 	snapshot_set(p);
 	stats_add(STAT_RELOADS);
@@ -199,8 +207,11 @@ int main(int argc, char **argv)
 		log_err("cannot detach: %s", strerror(errno));
 		return 1;
 	}
-	if (p->pidfile && write_pidfile(p->pidfile) < 0)
-		return 1;
+	if (p->pidfile) {
+		if (write_pidfile(p->pidfile) < 0)
+			return 1;
+		pidfile_written = strdup(p->pidfile);
+	}
 	if (privs_drop(p->user, p->group) < 0)
 		return 1;
 	if (geteuid() == 0)
@@ -254,10 +265,9 @@ int main(int argc, char **argv)
 		}
 	}
 	pthread_join(tid, NULL);
-	struct policy *last = snapshot_get();
-	if (last && last->pidfile && unlink(last->pidfile) < 0 && errno != ENOENT)
-		log_warn("cannot remove pidfile %s: %s", last->pidfile, strerror(errno));
-	policy_unref(last);
+	if (pidfile_written && unlink(pidfile_written) < 0 && errno != ENOENT)
+		log_warn("cannot remove pidfile %s: %s", pidfile_written, strerror(errno));
+	free(pidfile_written);
 	snapshot_set(NULL);
 	log_info("stopped");
 	log_close();
