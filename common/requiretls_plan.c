@@ -45,16 +45,24 @@ void requiretls_plan_flag(struct requiretls_plan *p, enum requiretls_trigger t, 
 	p->why[len] = '\0';
 }
 
+/* Make room for one more element in *arr (n used of *cap); -1 on ENOMEM. */
+static int plan_grow(void **arr, size_t n, size_t *cap, size_t size)
+{
+	if (n < *cap)
+		return 0;
+	size_t ncap = *cap ? 2 * *cap : 4;
+	void *a = realloc(*arr, ncap * size);
+	if (!a)
+		return -1;
+	*arr = a;
+	*cap = ncap;
+	return 0;
+}
+
 int requiretls_plan_rcpt(struct requiretls_plan *p, const char *from, const char *to)
 {
-	if (p->nrcpts == p->caprcpts) {
-		size_t cap = p->caprcpts ? 2 * p->caprcpts : 4;
-		struct requiretls_rcpt *r = realloc(p->rcpts, cap * sizeof(*r));
-		if (!r)
-			goto fail;
-		p->rcpts = r;
-		p->caprcpts = cap;
-	}
+	if (plan_grow((void **)&p->rcpts, p->nrcpts, &p->caprcpts, sizeof(*p->rcpts)) < 0)
+		goto fail;
 	struct requiretls_rcpt *r = &p->rcpts[p->nrcpts];
 	if (!(r->from = strdup(from)) || !(r->to = strdup(to))) {
 		free(r->from);
@@ -69,14 +77,8 @@ fail:
 
 static int plan_hdr(struct requiretls_plan *p, const char *name, int index, const char *value)
 {
-	if (p->nhdrs == p->caphdrs) {
-		size_t cap = p->caphdrs ? 2 * p->caphdrs : 4;
-		struct requiretls_hdr *h = realloc(p->hdrs, cap * sizeof(*h));
-		if (!h)
-			goto fail;
-		p->hdrs = h;
-		p->caphdrs = cap;
-	}
+	if (plan_grow((void **)&p->hdrs, p->nhdrs, &p->caphdrs, sizeof(*p->hdrs)) < 0)
+		goto fail;
 	struct requiretls_hdr *h = &p->hdrs[p->nhdrs];
 	h->index = index;
 	h->value = NULL;
