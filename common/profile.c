@@ -77,9 +77,10 @@ static enum profile_fail check_cert(const struct profile *p, const struct tls_fa
 {
 	size_t i;
 
-	/* Postfix sends no subject without a trusted cert: that lands here too. */
+	/* Postfix shows a certificate only when it trusts it: an untrusted one lands here too. */
 	if (!f->cert_present)
-		return fail(PROFILE_NO_CERT, reason, reasonsz, "no client certificate");
+		return fail(PROFILE_NO_CERT, reason, reasonsz, f->mta == TLS_MTA_POSTFIX ?
+		    "no trusted client certificate" : "no client certificate");
 	if (!f->cert_verified) {
 		if (f->mta != TLS_MTA_POSTFIX && !f->verify_known)
 			return fail(PROFILE_CERT_UNPROVABLE, reason, reasonsz,

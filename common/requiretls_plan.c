@@ -130,12 +130,21 @@ int requiretls_plan_header(struct requiretls_plan *p, struct requiretls_content 
 		if (is_no(value) && index > 0)
 			p->tls_required |= 1 << (index < 30 ? index : 30);
 	}
+	/* stripping only removes text: a buffer the size of value always fits */
+	size_t vlen = strlen(value) + 1;
+	char *stripped = malloc(vlen);
+	if (!stripped) {
+		p->error = 1;
+		return -1;
+	}
+	int ret = 0;
 	for (size_t i = 0; i < nrules; i++) {
-		char stripped[1000], detail[200];
-		int m = requiretls_content_match(rules[i], name, value, stripped, sizeof(stripped));
+		char detail[200];
+		int m = requiretls_content_match(rules[i], name, value, stripped, vlen);
 		if (m < 0) {
 			p->error = 1;
-			return -1;
+			ret = -1;
+			break;
 		}
 		if (!counted && strcasecmp(name, requiretls_content_header(rules[i])) == 0) {
 			index = plan_count(p, name);
@@ -147,10 +156,11 @@ int requiretls_plan_header(struct requiretls_plan *p, struct requiretls_content 
 		    requiretls_content_line(rules[i]));
 		requiretls_plan_flag(p, REQUIRETLS_CONTENT, detail);
 		if (requiretls_content_strip(rules[i]) && index > 0 && plan_hdr(p, name, index, stripped) < 0)
-			return -1;
+			ret = -1;
 		break;      /* one rule per field: later rules would see the unstripped text */
 	}
-	return 0;
+	free(stripped);
+	return ret;
 }
 
 int requiretls_plan_finish(struct requiretls_plan *p)

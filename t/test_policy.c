@@ -95,7 +95,7 @@ static const struct row {
 	  VERDICT_TEMPFAIL, "451 4.3.0 TLS policy check failed: ", NULL },
 	{ "domain literal sender: no domain rule", "198.51.100.1", NULL, PLAIN, "<a@[192.0.2.1]>", NULL, 0, ACCEPT, NULL, NULL },
 	{ "client /24 needs partner cert", "192.0.2.9", NULL, TLS13, "<a@x.example>", NULL, 1, VERDICT_REJECT,
-	  "550 5.7.1 Mail from client 192.0.2.9 is accepted only with a trusted client certificate", "no client certificate" },
+	  "550 5.7.1 Mail from client 192.0.2.9 is accepted only with a trusted client certificate", "no trusted client certificate" },
 	{ "client /24 with Postfix trusted cert", "192.0.2.9", NULL, PF_CERT, "<a@x.example>", NULL, 1, ACCEPT, NULL, NULL },
 	{ "client /24 with wrong issuer", "192.0.2.9", NULL, PF_OTHER, "<a@x.example>", NULL, 1, VERDICT_REJECT,
 	  "550 5.7.1", "Other CA" },

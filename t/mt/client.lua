@@ -27,9 +27,9 @@ T.run(function()
 	T.check{ "client in 192.0.2.0/24 (inside the /16) over TLS without a cert: the /24 rule rejects, alone",
 		got = r, reply = SMFIR_REPLYCODE, mark = m, decisions = 1,
 		log = { "client=192.0.2.9", "cert=none", 'rule="client 192.0.2.0/24', "verdict=reject",
-			'reason="no client certificate"',
+			'reason="no trusted client certificate"',
 			'reply="550 5.7.1 Mail from client 192.0.2.9 is accepted only with a trusted client ' ..
-			'certificate: no client certificate"' },
+			'certificate: no trusted client certificate"' },
 		nolog = { "192.0.0.0/16" } }
 
 	-- Postfix: {cert_subject} present = trusted certificate
@@ -119,7 +119,7 @@ T.run(function()
 	r, m = T.mail_case{ ip = "::ffff:192.0.2.9", connect = T.POSTFIX, from = "<a@sender.example>", tls = T.TLS12 }
 	T.check{ "IPv4-mapped IPv6 client ::ffff:192.0.2.9 (dual-stack MTA) falls under 192.0.2.0/24",
 		got = r, reply = SMFIR_REPLYCODE, mark = m, decisions = 1,
-		log = { 'rule="client 192.0.2.0/24', "verdict=reject", 'reason="no client certificate"' } }
+		log = { 'rule="client 192.0.2.0/24', "verdict=reject", 'reason="no trusted client certificate"' } }
 
 	r, m = T.mail_case{ ip = "unspec", connect = T.POSTFIX, from = "<a@sender.example>" }
 	T.check{ "client of an unknown protocol family (no address): accepted, no decision",
