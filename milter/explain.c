@@ -189,6 +189,10 @@ int explain_run(const struct policy *p, int nwords, char **words)
 	else if (!plan.triggers)
 		printf("requiretls: not flagged\n");
 	else {
+		/* as in the daemon: with content rules it sees the header fields
+		 * (those given here), so no blind TLS-Required deletion */
+		if (p->requiretls.ncontent > 0)
+			plan.headers_seen = 1;
 		requiretls_plan_finish(&plan);
 		printf("requiretls: flagged (%s): %s\n", requiretls_plan_triggers(&plan, trig, sizeof(trig)), plan.why);
 		for (size_t i = 0; i < plan.nrcpts; i++)
