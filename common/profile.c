@@ -93,11 +93,11 @@ static enum profile_fail check_cert(const struct profile *p, const struct tls_fa
 	}
 	if (p->subject != NULL && !name_matches(p->subject, f->subject, f->subject_cn))
 		return fail(PROFILE_SUBJECT, reason, reasonsz,
-			    "client certificate subject \"%s\" does not match \"%s\"",
+			    "client certificate subject '%s' does not match '%s'",
 			    f->subject_cn[0] != '\0' ? f->subject_cn : f->subject, p->subject);
 	if (p->issuer != NULL && !name_matches(p->issuer, f->issuer, f->issuer_cn))
 		return fail(PROFILE_ISSUER, reason, reasonsz,
-			    "client certificate issuer \"%s\" does not match \"%s\"",
+			    "client certificate issuer '%s' does not match '%s'",
 			    f->issuer_cn[0] != '\0' ? f->issuer_cn : f->issuer, p->issuer);
 	if (p->nfingerprints > 0) {
 		if (f->fingerprint[0] == '\0')

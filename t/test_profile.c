@@ -85,14 +85,14 @@ static const struct row {
 	{ "subject matches full DN", { .subject = "/o=partner gmbh/cn=mx.partner.example" }, SM_OK,
 	  PROFILE_OK, "" },
 	{ "subject mismatch", { .subject = "mx.other.example" }, PF_CERT, PROFILE_SUBJECT,
-	  "client certificate subject \"mx.partner.example\" does not match \"mx.other.example\"" },
+	  "client certificate subject 'mx.partner.example' does not match 'mx.other.example'" },
 	{ "subject implies verified cert", { .subject = "self" }, SM_FAIL, PROFILE_CERT_UNVERIFIED,
 	  "verify=FAIL" },
 	{ "subject, no cert", { .subject = "mx.partner.example" }, PF13, PROFILE_NO_CERT,
 	  "no trusted client certificate" },
 	{ "issuer matches CN", { .issuer = "partner ca" }, PF_CERT, PROFILE_OK, "" },
 	{ "issuer mismatch", { .issuer = "Other CA" }, SM_OK, PROFILE_ISSUER,
-	  "issuer \"Partner CA\" does not match \"Other CA\"" },
+	  "issuer 'Partner CA' does not match 'Other CA'" },
 	{ "issuer implies verified cert", { .issuer = "self" }, SM_NOVERIFY, PROFILE_CERT_UNPROVABLE,
 	  "{verify}" },
 	{ "subject before issuer", { .subject = "x", .issuer = "y" }, SM_OK, PROFILE_SUBJECT, "subject" },
@@ -107,7 +107,7 @@ static const struct row {
 	  PROFILE_OK, "" },
 	{ "reason sanitised", { .subject = "x" },
 	  { PF, 1, TLS_V_1_3, 256, 1, 1, 0, "", "a\r\nb", "a\r\nb", "", "", "" }, PROFILE_SUBJECT,
-	  "\"a??b\" does not match" },
+	  "'a??b' does not match" },
 };
 
 /* build - a malloc'd profile from its literal form */
