@@ -253,6 +253,12 @@ tp_sink_message() {
 #   arguments are appended to main.cf (later wins).
 #   Mail for any domain is relayed to smtp-sink at 127.0.0.1:RELAY_PORT.
 #   Log: DIR/maillog.
+#   Optional environment:
+#     TP_POSTFIX_MASTER_APPEND=FILE  appended to master.cf (extra transports)
+#     TP_POSTFIX_HOSTS=FILE          run this Postfix in a mount namespace of
+#                                    its own with FILE bound over /etc/hosts
+#                                    and "hosts: files" in nsswitch.conf (for
+#                                    smtp_host_lookup = native next-hop names)
 tp_postfix_start() {
 	local d=$1 port=$2 milter=$3 relay=$4 certs=$5 l
 	shift 5
@@ -263,6 +269,9 @@ tp_postfix_start() {
 	     { print }' /usr/share/postfix/master.cf.dist |
 		sed "s/^smtp\tinet\t.*/127.0.0.1:$port\tinet\tn\t-\tn\t-\t-\tsmtpd/" >"$d/conf/master.cf"
 	grep -q "^127.0.0.1:$port" "$d/conf/master.cf" || tp_die "master.cf: smtpd line not found"
+	if [ -n "${TP_POSTFIX_MASTER_APPEND:-}" ]; then
+		cat "$TP_POSTFIX_MASTER_APPEND" >>"$d/conf/master.cf" || tp_die "cannot append $TP_POSTFIX_MASTER_APPEND to master.cf"
+	fi
 	cat >"$d/conf/main.cf" <<-EOF
 		# private test instance (t/integration/lib.sh)
 		compatibility_level = 3.6
@@ -314,7 +323,18 @@ tp_postfix_start() {
 	fi
 	for l in "$@"; do echo "$l" >>"$d/conf/main.cf"; done
 	tp_ns postfix -c "$d/conf" check >"$d/check.log" 2>&1 || { cat "$d/check.log"; tp_die "postfix check failed ($d)"; }
-	tp_ns postfix -c "$d/conf" start >"$d/start.log" 2>&1 || { cat "$d/start.log"; tp_die "postfix start failed ($d)"; }
+	if [ -n "${TP_POSTFIX_HOSTS:-}" ]; then
+		# the master and every daemon it forks stay in this mount namespace;
+		# the machine's /etc is untouched ("postfix stop" works from outside)
+		cp "$TP_POSTFIX_HOSTS" "$d/hosts"
+		printf 'hosts: files\npasswd: files\ngroup: files\n' >"$d/nsswitch.conf"
+		# shellcheck disable=SC2016  # $1 is expanded by that sh
+		tp_ns unshare -m sh -c 'mount --bind "$1/hosts" /etc/hosts && mount --bind "$1/nsswitch.conf" /etc/nsswitch.conf &&
+			exec postfix -c "$1/conf" start' sh "$d" >"$d/start.log" 2>&1 ||
+			{ cat "$d/start.log"; tp_die "postfix start (private /etc/hosts) failed ($d)"; }
+	else
+		tp_ns postfix -c "$d/conf" start >"$d/start.log" 2>&1 || { cat "$d/start.log"; tp_die "postfix start failed ($d)"; }
+	fi
 	TP_POSTFIX_DIRS+=("$d")
 	tp_wait_for 10 tp_ns_listening "$port" || { cat "$d/maillog"; tp_die "postfix did not listen on $port"; }
 }
@@ -344,6 +364,13 @@ tp_postfix_stop() {
 
 # tp_postfix_flush DIR: ask the queue manager to deliver now
 tp_postfix_flush() { tp_ns postqueue -c "$1/conf" -f >/dev/null 2>&1; }
+
+# tp_postfix_queue DIR: the instance's queue listing (postqueue -p)
+tp_postfix_queue() { tp_ns postqueue -c "$1/conf" -p 2>&1; }
+
+# tp_subst_line FILE OLD NEW: tp_subst_milter under a generic name (replace
+# a fixed string on the active lines of an admin's snippet; fails if absent)
+tp_subst_line() { tp_subst_milter "$@"; }
 
 # ---------------------------------------------------------------- syslog reader
 

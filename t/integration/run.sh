@@ -5,6 +5,8 @@
 #   tlspolicy-milter (policy.conf.in), a private Postfix and a Sendmail, both
 #   with etc/postfix-main.cf / etc/sendmail.mc pasted in, one smtp-sink behind
 #   each; then runs every case of cases.sh against both MTAs with swaks.
+#   Then the REQUIRETLS cases of requiretls.sh (their own milter with
+#   requiretls.conf.in, and their own MTAs: see that file).
 #
 # Environment:
 #   TLSPOLICY_MILTER  milter binary (default $TP_BUILDDIR/milter/tlspolicy-milter)
@@ -24,6 +26,8 @@ TP_HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 . "$TP_HERE/lib.sh"
 # shellcheck source=t/integration/cases.sh
 . "$TP_HERE/cases.sh"
+# shellcheck source=t/integration/requiretls.sh
+. "$TP_HERE/requiretls.sh"
 
 TP_BUILDDIR=${TP_BUILDDIR:-$PWD}
 TLSPOLICY_MILTER=${TLSPOLICY_MILTER:-$TP_BUILDDIR/milter/tlspolicy-milter}
@@ -90,12 +94,17 @@ for mta in $MTAS; do
 	esac
 	MIN_MTAS="$MIN_MTAS $mta-nomacros"; n=$((n + 1))
 done
+# REQUIRETLS (requiretls.sh): a milter of its own, a Postfix routing by
+# etc/postfix-milter_header_checks + etc/postfix-master.cf to a STARTTLS
+# Postfix, one whose strict next hop is plaintext-only, and a Sendmail
+rq_start
 echo "# servers up; running cases"
 
 for c in "${CASES[@]}"; do
 	for mta in $MTAS; do "$c" "$mta"; done
 done
 for mta in $MIN_MTAS; do case_minimal_macros "$mta"; done
+rq_cases
 
 # The milter stopped: the MTAs' configured default action (tempfail).
 tp_begin "milter stops cleanly on SIGTERM (within 15 s, exit status 0, no sanitizer report)"
@@ -104,10 +113,11 @@ tp_expect_eq "milter exit status" "$TP_MILTER_STATUS" 0
 tp_expect_nomatch "milter log" "$(grep -E 'ERROR: (Address|Leak|Thread|Undefined)Sanitizer|runtime error:|SUMMARY: ' "$MLOG")" .
 tp_attach "$MLOG" ""
 tp_end
+rq_milter_stop
 for mta in $MTAS; do case_milter_down "$mta"; done
 
 # Stop the servers now, so the last test point can prove nothing survived.
-for mta in $MTAS $MIN_MTAS; do stop_mta "$mta"; done
+for mta in $MTAS $MIN_MTAS $RQ_MTAS; do stop_mta "$mta"; done
 for e in "${TP_PIDS[@]}"; do
 	[ "${e%%:*}" = "$TP_NS" ] && continue
 	tp_stop_pid "${e%%:*}" "${e#*:}" 10
