@@ -42,13 +42,13 @@ static void warn_missing_macros(const struct policy_msg *m)
 		    "or \"sendmail\" in the config");
 }
 
-static void collect_facts(SMFICTX *ctx, struct session *s)
+/* Postfix may assign the queue id only at RCPT or EOM: refresh it at each stage. */
+static void collect_queue_id(SMFICTX *ctx, struct session *s)
 {
 	const char *qid = smfi_getsymval(ctx, "i");
 
 	if (qid)
 		snprintf(s->queue_id, sizeof(s->queue_id), "%s", qid);
-	tlsfacts_collect(&s->msg.tls, s->policy->mta, get_macro, ctx);
 }
 
 /* Log every verdict and turn the acting one into a reply. */
@@ -142,22 +142,23 @@ static sfsistat cb_helo(SMFICTX *ctx, char *helo)
 static sfsistat cb_envfrom(SMFICTX *ctx, char **argv)
 {
 	struct session *s = sess(ctx);
-	struct policy_decision d;
 
 	if (!s)
 		return SMFIS_TEMPFAIL;
+	struct policy_decision *d = &s->decision;
 	stats_add(STAT_MESSAGES);
 	session_reset_message(s);
 	snprintf(s->sender_raw, sizeof(s->sender_raw), "%s", argv[0] ? argv[0] : "");
-	collect_facts(ctx, s);
+	collect_queue_id(ctx, s);
+	tlsfacts_collect(&s->msg.tls, s->policy->mta, get_macro, ctx);
 	s->msg.sender_ok = addr_parse(s->sender_raw, &s->msg.sender, &s->msg.sender_err) == 0;
 	warn_missing_macros(&s->msg);
-	policy_decide_mail(s->policy, &s->msg, &d);
-	sfsistat r = answer(ctx, s, &d, "mail", NULL);
+	policy_decide_mail(s->policy, &s->msg, d);
+	sfsistat r = answer(ctx, s, d, "mail", NULL);
 	if (r != SMFIS_CONTINUE)
 		return r;
 	struct reply refuse;
-	if (policy_requiretls_mail(s->policy, &s->msg, argv[0] ? argv + 1 : NULL, &d, &s->plan, &refuse)) {
+	if (policy_requiretls_mail(s->policy, &s->msg, argv[0] ? argv + 1 : NULL, d, &s->plan, &refuse)) {
 		char text[2 * REPLY_TEXT_MAX + 1], sender[sizeof(s->sender_raw)];
 		log_info("decision stage=mail queue=%s client=%s sender=%s rule=\"REQUIRETLS parameter\" verdict=reject "
 		    "reason=\"REQUIRETLS on a plaintext session\" reply=\"%s %s %s\"", s->queue_id[0] ? s->queue_id : "-",
@@ -174,20 +175,20 @@ static sfsistat cb_envfrom(SMFICTX *ctx, char **argv)
 static sfsistat cb_envrcpt(SMFICTX *ctx, char **argv)
 {
 	struct session *s = sess(ctx);
-	struct policy_decision d;
 	struct addr rcpt;
 	const char *err = NULL;
 
 	if (!s)
 		return SMFIS_TEMPFAIL;
+	struct policy_decision *d = &s->decision;
 	stats_add(STAT_RECIPIENTS);
-	collect_facts(ctx, s);
+	collect_queue_id(ctx, s);
 	if (addr_parse(argv[0] ? argv[0] : "", &rcpt, &err) == 0)
 		err = NULL;
-	policy_decide_rcpt(s->policy, &s->msg, &rcpt, err, &d);
-	sfsistat r = answer(ctx, s, &d, "rcpt", argv[0]);
+	policy_decide_rcpt(s->policy, &s->msg, &rcpt, err, d);
+	sfsistat r = answer(ctx, s, d, "rcpt", argv[0]);
 	if (r == SMFIS_CONTINUE && !err)
-		policy_requiretls_rcpt(s->policy, argv[0], &rcpt, &d, &s->plan);
+		policy_requiretls_rcpt(s->policy, argv[0], &rcpt, d, &s->plan);
 	return r;
 }
 
@@ -227,7 +228,7 @@ static sfsistat cb_eom(SMFICTX *ctx)
 	if (!s || !s->plan.triggers)
 		return SMFIS_CONTINUE;
 	pl = &s->plan;
-	collect_facts(ctx, s);
+	collect_queue_id(ctx, s);
 	if (pl->error || requiretls_plan_finish(pl) < 0)
 		return eom_error(ctx, s, "out of memory or a content pattern could not be run");
 	for (size_t i = 0; i < pl->nrcpts; i++)

@@ -28,6 +28,7 @@
 #include "callbacks.h"
 #include "diag.h"
 #include "explain.h"
+#include "negotiate.h"
 #include "log.h"
 #include "policy.h"
 #include "privs.h"
@@ -231,6 +232,11 @@ int main(int argc, char **argv)
 	}
 	/* every thread but this one has these signals blocked */
 	pthread_sigmask(SIG_BLOCK, &set, NULL);
+	pthread_attr_t attr;    /* the default for libmilter's threads too */
+	pthread_attr_init(&attr);
+	if (pthread_attr_setstacksize(&attr, TP_THREAD_STACK) != 0 || pthread_setattr_default_np(&attr) != 0)
+		log_warn("cannot set the thread stack size; keeping the default");
+	pthread_attr_destroy(&attr);
 	pthread_t tid;
 	if ((errno = pthread_create(&tid, NULL, milter_thread, NULL)) != 0) {
 		log_err("pthread_create: %s", strerror(errno));

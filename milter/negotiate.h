@@ -22,10 +22,17 @@
 /* Header fields are only sent when content rules need them, and need no reply. */
 #define TP_PROTO_HEADERS_NR SMFIP_NR_HDR
 
-/* Macros requested at MAIL and RCPT (smfi_setsymlist): the TLS facts, AUTH and queue id. */
+/* Macros requested at MAIL (smfi_setsymlist): the TLS facts, AUTH and queue id.
+ * The facts are read once per message at MAIL; RCPT needs only the queue id
+ * (Postfix assigns it there), so the MTA need not resend the rest per recipient. */
 #define TP_MACROS_TLS "{tls_version} {cipher} {cipher_bits} {cert_subject} {cert_issuer} {verify} {cert_md5} {cert_fp}"
 #define TP_MACROS_MAIL TP_MACROS_TLS " {auth_type} i"
-#define TP_MACROS_RCPT TP_MACROS_TLS " i"
+#define TP_MACROS_RCPT "i"
+
+/* libmilter starts a thread per connection; glibc's default 8 MiB stacks
+ * do not fit its stack cache, so each connection would map and unmap one.
+ * The callbacks need a few KiB (big structures live in the session). */
+#define TP_THREAD_STACK (256 * 1024)
 /* At connect: the MTA's version ("Postfix 3.7.x" or "8.17.1") tells which macro dialect is spoken. */
 #define TP_MACROS_CONNECT "v j _"
 #define TP_MACROS_EOM "i"

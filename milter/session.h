@@ -19,6 +19,7 @@ struct session {
 	char sender_raw[512];
 	char queue_id[64];
 	struct requiretls_plan plan;    /* REQUIRETLS triggers and end-of-message edits */
+	struct policy_decision decision;    /* scratch for the current stage: kept off the thread stack */
 };
 
 /* A new session holding a reference to the current policy; NULL on ENOMEM

@@ -16,6 +16,7 @@
  *	SIGTERM stops it (libmilter may take a few seconds).
  */
 
+#include <pthread.h>
 #include <stdio.h>
 #include <sys/socket.h>
 #include <stdlib.h>
@@ -159,6 +160,12 @@ int main(int argc, char **argv)
 		fprintf(stderr, "nullmilter: cannot listen on %s\n", sock);
 		return 1;
 	}
+	/* the same thread stacks as tlspolicy-milter, so the ceiling stays comparable */
+	pthread_attr_t attr;
+	pthread_attr_init(&attr);
+	pthread_attr_setstacksize(&attr, TP_THREAD_STACK);
+	pthread_setattr_default_np(&attr);
+	pthread_attr_destroy(&attr);
 	return smfi_main() == MI_SUCCESS ? 0 : 1;
 usage:
 	fprintf(stderr, "usage: nullmilter [-A] -p unix:/path|inet:PORT@ADDR [-b BACKLOG]\n");
