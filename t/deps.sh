@@ -8,7 +8,7 @@ set -eu
 BUILD="build-essential autoconf automake libtool pkg-config
   libmilter-dev libconfig-dev libpcre2-dev"
 TEST="postfix swaks libnet-ssleay-perl libio-socket-ssl-perl miltertest
-  openssl iproute2 util-linux procps m4 libwrap0 liblockfile1 python3 ca-certificates"
+  openssl iproute2 util-linux procps m4 libwrap0 liblockfile1 ca-certificates"
 
 missing=""
 for p in $BUILD $TEST; do
