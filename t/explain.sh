@@ -15,6 +15,7 @@ LC_ALL=C
 export LC_ALL
 
 TP_BUILDDIR=${TP_BUILDDIR:-$(pwd)}
+TP_SRCDIR=${TP_SRCDIR:-$(cd "$(dirname "$0")/.." && pwd)}
 BIN=$TP_BUILDDIR/milter/tlspolicy-milter
 MT=${MILTERTEST:-}
 [ -n "$MT" ] || MT=$(command -v miltertest 2>/dev/null)
@@ -34,23 +35,7 @@ BODY=$D/tap
 n=0
 failed=0
 
-ok() {          # ok DESCRIPTION
-	n=$((n + 1))
-	printf 'ok %s - %s\n' "$n" "$1" >>"$BODY"
-}
-notok() {       # notok DESCRIPTION [DIAGNOSTIC LINE...]
-	n=$((n + 1))
-	failed=$((failed + 1))
-	printf 'not ok %s - %s\n' "$n" "$1" >>"$BODY"
-	shift
-	for l in "$@"; do
-		printf '# %s\n' "$l" >>"$BODY"
-	done
-}
-diagfile() {    # diagfile FILE [MAXLINES]: a file's tail as diagnostics
-	[ -f "$1" ] || return 0
-	tail -n "${2:-30}" "$1" | sed 's/^/#   /' >>"$BODY"
-}
+. "$TP_SRCDIR/t/tap.sh"
 
 # ---- configs ----
 

@@ -47,23 +47,7 @@ n=0
 failed=0
 kept=
 
-ok() {          # ok DESCRIPTION
-	n=$((n + 1))
-	printf 'ok %s - %s\n' "$n" "$1" >>"$BODY"
-}
-notok() {       # notok DESCRIPTION [DIAGNOSTIC LINE...]
-	n=$((n + 1))
-	failed=$((failed + 1))
-	printf 'not ok %s - %s\n' "$n" "$1" >>"$BODY"
-	shift
-	for l in "$@"; do
-		printf '# %s\n' "$l" >>"$BODY"
-	done
-}
-diagfile() {    # diagfile FILE [MAXLINES]: a file's tail as diagnostics
-	[ -f "$1" ] || return 0
-	tail -n "${2:-20}" "$1" | sed 's/^/#   /' >>"$BODY"
-}
+. "$TP_SRCDIR/t/tap.sh"
 
 # ---- miltertest scripts, in parallel ----
 
