@@ -41,11 +41,6 @@ void log_set_level(enum log_level level)
 	log_level = level;
 }
 
-enum log_level log_get_level(void)
-{
-	return log_level;
-}
-
 int log_facility_parse(const char *name)
 {
 	static const struct { const char *name; int facility; } tab[] = {

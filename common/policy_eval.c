@@ -25,7 +25,6 @@ const char *policy_verdict_name(enum verdict v)
 static void decision_init(struct policy_decision *d)
 {
 	d->n = 0;
-	d->more = 0;
 	d->act = -1;
 	d->requiretls = 0;
 }
@@ -33,10 +32,7 @@ static void decision_init(struct policy_decision *d)
 /* The slot for the next verdict; past the limit a scratch slot whose failure still acts. */
 static struct policy_verdict *decision_next(struct policy_decision *d, struct policy_verdict *scratch)
 {
-	if (d->n < POLICY_VERDICTS_MAX)
-		return &d->v[d->n++];
-	d->more++;
-	return scratch;
+	return d->n < POLICY_VERDICTS_MAX ? &d->v[d->n++] : scratch;
 }
 
 /* Point act at v if it is the first reject (or the first tempfail while no reject). */

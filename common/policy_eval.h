@@ -44,8 +44,8 @@ struct policy_verdict {
 #define POLICY_VERDICTS_MAX 16
 
 struct policy_decision {
-	size_t n;                   /* verdicts kept, in evaluation order */
-	size_t more;                /* applicable rules beyond POLICY_VERDICTS_MAX (their failures still count) */
+	size_t n;                   /* verdicts kept, in evaluation order (beyond POLICY_VERDICTS_MAX a
+	                             * failure replaces a kept pass, so the reply is never lost) */
 	struct policy_verdict v[POLICY_VERDICTS_MAX];
 	int act;                    /* index in v of the reply for the MTA (first reject, else first tempfail), -1 = accept */
 	int requiretls;             /* an applicable rule flags the message for REQUIRETLS */
