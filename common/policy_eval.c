@@ -210,7 +210,7 @@ void policy_verdict_format(const struct policy_verdict *v, const char *stage, co
 	log_quote(rcpt, sizeof(rcpt), rcpt_raw ? rcpt_raw : "-");
 	log_quote(client, sizeof(client), m->client_addr ? m->client_addr : "-");
 	log_quote(queue, sizeof(queue), m->queue_id && m->queue_id[0] ? m->queue_id : "-");
-	log_quote(rule, sizeof(rule), v->rule ? v->rule->label : "on_error");
+	log_quote(rule, sizeof(rule), v->rule ? v->rule->label : v->what ? v->what : "on_error");
 	log_quote(reason, sizeof(reason), v->reason);
 	log_quote(tls, sizeof(tls), t->encrypted ? (t->version != TLS_V_NONE ? tls_version_name(t->version) :
 	    t->version_raw) : "none");

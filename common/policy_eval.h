@@ -33,7 +33,8 @@ enum verdict {
 };
 
 struct policy_verdict {
-	const struct rule *rule;    /* NULL for an on_error verdict */
+	const struct rule *rule;    /* NULL for a verdict no rule made */
+	const char *what;           /* its label when rule is NULL (static; NULL = "on_error") */
 	enum verdict verdict;
 	enum profile_fail fail;
 	char subject[DOMAIN_MAX + 3];   /* what was matched: domain or client address */

@@ -26,7 +26,7 @@ static void flag_rules(const struct policy_decision *d, struct requiretls_plan *
 }
 
 int policy_requiretls_mail(const struct policy *p, const struct policy_msg *m, char *const *params,
-    const struct policy_decision *d, struct requiretls_plan *plan, struct reply *refuse)
+    const struct policy_decision *d, struct requiretls_plan *plan, struct policy_verdict *refuse)
 {
 	int param = 0;
 
@@ -35,9 +35,15 @@ int policy_requiretls_mail(const struct policy *p, const struct policy_msg *m, c
 			param = 1;
 	/* RFC 8689: REQUIRETLS is only meaningful on a TLS-protected session */
 	if (param && !m->tls.encrypted) {
-		snprintf(refuse->rcode, sizeof(refuse->rcode), "530");
-		snprintf(refuse->xcode, sizeof(refuse->xcode), "5.7.10");
-		snprintf(refuse->text, sizeof(refuse->text), "REQUIRETLS needs a TLS session: use STARTTLS first");
+		memset(refuse, 0, sizeof(*refuse));
+		refuse->what = "REQUIRETLS parameter";
+		refuse->verdict = VERDICT_REJECT;
+		refuse->fail = PROFILE_NO_TLS;
+		snprintf(refuse->subject, sizeof(refuse->subject), "%s", m->sender_raw ? m->sender_raw : "");
+		snprintf(refuse->reason, sizeof(refuse->reason), "REQUIRETLS on a plaintext session");
+		snprintf(refuse->reply.rcode, sizeof(refuse->reply.rcode), "530");
+		snprintf(refuse->reply.xcode, sizeof(refuse->reply.xcode), "5.7.10");
+		snprintf(refuse->reply.text, sizeof(refuse->reply.text), "REQUIRETLS needs a TLS session: use STARTTLS first");
 		return 1;
 	}
 	if (!p->requiretls.enabled)

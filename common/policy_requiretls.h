@@ -12,11 +12,12 @@
  * policy_requiretls_mail - at MAIL FROM: the REQUIRETLS parameter (params:
  * the ESMTP parameters, NULL-terminated, may be NULL) and sender rules with
  * requiretls = true (from d).  Returns 1 when the parameter arrived on a
- * plaintext session: the caller refuses MAIL with the reply in *refuse.
+ * plaintext session: *refuse is then the verdict (reject, 530 5.7.10) the
+ * caller logs and answers with, like any other.
  * Else 0.  Does nothing to the plan when REQUIRETLS handling is off.
  */
 int policy_requiretls_mail(const struct policy *p, const struct policy_msg *m, char *const *params,
-    const struct policy_decision *d, struct requiretls_plan *plan, struct reply *refuse);
+    const struct policy_decision *d, struct requiretls_plan *plan, struct policy_verdict *refuse);
 
 /* At RCPT TO: the address tag of rcpt (rcpt_raw as the MTA gave it) and
  * recipient rules with requiretls = true (from d).  -1 on error (plan->error). */

@@ -157,16 +157,13 @@ static sfsistat cb_envfrom(SMFICTX *ctx, char **argv)
 	sfsistat r = answer(ctx, s, d, "mail", NULL);
 	if (r != SMFIS_CONTINUE)
 		return r;
-	struct reply refuse;
+	struct policy_verdict refuse;
 	if (policy_requiretls_mail(s->policy, &s->msg, argv[0] ? argv + 1 : NULL, d, &s->plan, &refuse)) {
-		char text[2 * REPLY_TEXT_MAX + 1], sender[sizeof(s->sender_raw)];
-		log_info("decision stage=mail queue=%s client=%s sender=%s rule=\"REQUIRETLS parameter\" verdict=reject "
-		    "reason=\"REQUIRETLS on a plaintext session\" reply=\"%s %s %s\"", s->queue_id[0] ? s->queue_id : "-",
-		    s->client_addr[0] ? s->client_addr : "-", log_quote(sender, sizeof(sender), s->sender_raw),
-		    refuse.rcode, refuse.xcode, refuse.text);
-		stats_add(STAT_REJECT);
-		smfi_setreply(ctx, refuse.rcode, refuse.xcode, reply_escape_percent(refuse.text, text, sizeof(text)));
-		return SMFIS_REJECT;
+		/* the MAIL verdicts are logged: the refusal is answered like one of them */
+		d->v[0] = refuse;
+		d->n = 1;
+		d->act = 0;
+		return answer(ctx, s, d, "mail", NULL);
 	}
 	/* Nothing is left to decide for this message: spare the MTA the later round trips. */
 	return policy_needs_rcpt(s->policy) ? SMFIS_CONTINUE : SMFIS_ACCEPT;

@@ -121,7 +121,7 @@ int explain_run(const struct policy *p, int nwords, char **words)
 	struct policy_msg m;
 	struct policy_decision d;
 	struct requiretls_plan plan;
-	struct reply refuse;
+	struct policy_verdict refuse;
 	char sender[600], trig[64];
 	int status;
 
@@ -145,7 +145,7 @@ int explain_run(const struct policy *p, int nwords, char **words)
 	status = explain_print(&d, "mail", &m, NULL);
 	if (status == EXPLAIN_ACCEPT && policy_requiretls_mail(p, &m, in.params, &d, &plan, &refuse)) {
 		printf("mail: REQUIRETLS parameter on a plaintext session\n  => the MTA answers: %s %s %s\n",
-		    refuse.rcode, refuse.xcode, refuse.text);
+		    refuse.reply.rcode, refuse.reply.xcode, refuse.reply.text);
 		status = EXPLAIN_REJECT;
 	}
 	if (status != EXPLAIN_ACCEPT) {

@@ -172,13 +172,13 @@ int main(void)
 		struct policy_msg m;
 		struct policy_decision dec = { 0 };
 		struct requiretls_plan plan;
-		struct reply refuse;
+		struct policy_verdict refuse;
 		char *params[] = { "BODY=8BITMIME", "requiretls", NULL };
 		memset(&m, 0, sizeof(m));
 		dec.act = -1;
 		requiretls_plan_init(&plan);
 		is_int(policy_requiretls_mail(p, &m, params, &dec, &plan, &refuse), 1, "REQUIRETLS on plaintext is refused");
-		is_str(refuse.rcode, "530", "with 530");
+		is_str(refuse.reply.rcode, "530", "with 530");
 		m.tls.encrypted = 1;
 		is_int(policy_requiretls_mail(p, &m, params, &dec, &plan, &refuse), 0, "REQUIRETLS over TLS is taken");
 		is_int(plan.triggers, REQUIRETLS_PARAM, "and flags the message");
