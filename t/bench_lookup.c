@@ -21,7 +21,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "dtable.h"
+#include "util/dtable.h"
 
 #define SMALL	10
 #define RUNS	5

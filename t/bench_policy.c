@@ -1,7 +1,7 @@
 /*
  * bench_policy - load a policy whose recipient rule takes its domains from a
  * list file of N lines, and time a whole recipient decision
- * (policy_decide_rcpt: parse, lookup, profile check) against the same with
+ * (decide_rcpt: parse, lookup, profile check) against the same with
  * 10 domains.  A benchmark, not a test: it prints numbers and fails only
  * when a decision is wrong.
  *
@@ -13,9 +13,9 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "config.h"
-#include "log.h"
-#include "policy_eval.h"
+#include "config/config.h"
+#include "util/log.h"
+#include "policy/decide.h"
 
 static double now(void)
 {
@@ -47,7 +47,7 @@ static const char *get_none(void *arg, const char *name)
 }
 
 /* Time q decisions on recipients d<k>.forced.example (hits when k < n) or m<k>.other.example. */
-static double time_decisions(const struct policy *p, long n, long q, int hits, long *wrong)
+static double time_decisions(const struct ruleset *p, long n, long q, int hits, long *wrong)
 {
 	struct policy_msg m;
 	double best = 1e9;
@@ -64,7 +64,7 @@ static double time_decisions(const struct policy *p, long n, long q, int hits, l
 			long k = (i * 7919) % n;
 			snprintf(arg, sizeof(arg), hits ? "<user@d%ld.forced.example>" : "<user@m%ld.other.example>", k);
 			addr_parse(arg, &a, &err);
-			policy_decide_rcpt(p, &m, &a, NULL, &d);
+			decide_rcpt(p, &m, &a, NULL, &d);
 			if ((hits && (d.act < 0 || d.v[d.act].verdict != VERDICT_REJECT)) || (!hits && d.n != 0))
 				(*wrong)++;
 		}
@@ -97,7 +97,7 @@ static int run(const char *dir, long n, long q, struct run *r)
 	long rss0 = rss_kib();
 	double t0 = now();
 	diag_init(&d);
-	struct policy *p = config_load(conf, &d);
+	struct ruleset *p = config_load(conf, &d);
 	r->load_s = now() - t0;
 	r->rss_kib = rss_kib() - rss0;
 	diag_print(&d, stderr);
@@ -107,7 +107,7 @@ static int run(const char *dir, long n, long q, struct run *r)
 	r->wrong = 0;
 	r->ns_hit = time_decisions(p, n, q, 1, &r->wrong);
 	r->ns_miss = time_decisions(p, n, q, 0, &r->wrong);
-	policy_unref(p);
+	ruleset_unref(p);
 	unlink(list);
 	unlink(conf);
 	return 0;

@@ -5,7 +5,7 @@
 #include <string.h>
 
 #include "tap.h"
-#include "addr.h"
+#include "util/addr.h"
 
 struct row {
 	const char *label;

@@ -6,7 +6,7 @@
 #include <sys/socket.h>
 
 #include "tap.h"
-#include "cidr.h"
+#include "util/cidr.h"
 
 /* ipaddr_parse rows: the text form after a round trip, or NULL = error */
 static const struct {

@@ -7,8 +7,8 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "config.h"
-#include "log.h"
+#include "config/config.h"
+#include "util/log.h"
 #include "tap.h"
 
 static char dir[] = "/tmp/tp-test-config-XXXXXX";
@@ -117,11 +117,11 @@ int main(void)
 	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
 		struct diag d;
 		diag_init(&d);
-		struct policy *p = config_load(write_file("test.conf", bad[i].text), &d);
+		struct ruleset *p = config_load(write_file("test.conf", bad[i].text), &d);
 		ok(p == NULL && d.nerrors > 0, "%s: rejected", bad[i].label);
 		if (!ok(diag_has(&d, bad[i].want), "%s: message has \"%s\"", bad[i].label, bad[i].want))
 			diag_dump(&d);
-		policy_unref(p);
+		ruleset_unref(p);
 		diag_free(&d);
 	}
 
@@ -139,7 +139,7 @@ int main(void)
 	write_file("list.txt", "# forced TLS partners\n  one.example  \n.two.example # all subdomains\n\nTHREE.example.\n");
 	struct diag d;
 	diag_init(&d);
-	struct policy *p = config_load(write_file("good.conf",
+	struct ruleset *p = config_load(write_file("good.conf",
 	    "socket = \"unix:/run/x/milter.sock\";\nsocket_mode = \"0660\";\nmode = \"testing\";\naction = \"tempfail\";\n"
 	    "on_error = \"accept\";\nmta = \"sendmail\";\nrequiretls = { };\nlog = { facility = \"local3\"; level = \"debug\"; };\n"
 	    "profiles = {\n tls = { encrypted = true; };\n"
@@ -173,7 +173,7 @@ int main(void)
 		is_int(p->nkeys[RULE_CLIENT_NAME], 1, "client names");
 		is_int(p->auth_rule, 4, "authenticated rule");
 		ok(p->rules[3].requiretls && p->rules[3].require == NULL, "requiretls-only rule");
-		const struct profile *pr = policy_profile(p, "partner");
+		const struct profile *pr = ruleset_profile(p, "partner");
 		ok(pr && pr->encrypted && pr->client_cert, "partner requires a verified cert (and so TLS)");
 		ok(pr && pr->nfingerprints == 2 && strcmp(pr->fingerprints[0], "abcd") == 0, "fingerprints normalised");
 		uint32_t v;
@@ -184,7 +184,7 @@ int main(void)
 		ok(!dtable_lookup(p->recipients, "two.example", &v, NULL), "parent key does not match the domain itself");
 		ok(dtable_lookup(p->senders, "bank.example", &v, NULL) && v == 0, "inline key normalised");
 	}
-	policy_unref(p);
+	ruleset_unref(p);
 	diag_free(&d);
 
 	/* the same domain under two rules: both apply */
@@ -199,10 +199,10 @@ int main(void)
 	if (p) {
 		uint32_t v, n = 0;
 		dtable_lookup(p->recipients, "x.example", &v, NULL);
-		const uint32_t *r = policy_value_rules(p, &v, &n);
+		const uint32_t *r = ruleset_value_rules(p, &v, &n);
 		ok(n == 2 && r[0] == 0 && r[1] == 1, "x.example binds both rules (n=%u)", n);
 	}
-	policy_unref(p);
+	ruleset_unref(p);
 	diag_free(&d);
 
 	/* a warning is not an error */
@@ -210,7 +210,7 @@ int main(void)
 	p = config_load(write_file("warn.conf", "profiles = { none = { }; };\n"), &d);
 	ok(p != NULL && d.nwarnings >= 2, "empty profile and no rules are warnings (%zu)", d.nwarnings);
 	ok(diag_has(&d, "warn.conf:1: warning: profile 'none' requires nothing"), "empty profile warning has file:line");
-	policy_unref(p);
+	ruleset_unref(p);
 	diag_free(&d);
 
 	diag_init(&d);

@@ -5,7 +5,7 @@
 #include <sys/socket.h>
 
 #include "tap.h"
-#include "ctable.h"
+#include "util/ctable.h"
 
 static const struct {
 	const char *cidr;

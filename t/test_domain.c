@@ -4,7 +4,7 @@
 #include <string.h>
 
 #include "tap.h"
-#include "domain.h"
+#include "util/domain.h"
 
 #define KEY 1                       /* run domain_key_normalize */
 

@@ -7,7 +7,7 @@
 #include <string.h>
 
 #include "tap.h"
-#include "dtable.h"
+#include "util/dtable.h"
 
 static const struct {
 	const char *key;

@@ -8,9 +8,9 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "config.h"
-#include "log.h"
-#include "policy_eval.h"
+#include "config/config.h"
+#include "util/log.h"
+#include "policy/decide.h"
 #include "tap.h"
 
 static const char conf[] =
@@ -146,7 +146,7 @@ int main(void)
 	fputs(conf, fp);
 	fclose(fp);
 	diag_init(&d);
-	struct policy *p = config_load(path, &d);
+	struct ruleset *p = config_load(path, &d);
 	diag_print(&d, stdout);
 	diag_free(&d);
 	unlink(path);
@@ -171,15 +171,15 @@ int main(void)
 		if (r->rcpt) {
 			if (addr_parse(r->rcpt, &rcpt, &rerr) == 0)
 				rerr = NULL;
-			policy_decide_rcpt(p, &m, &rcpt, rerr, &dec);
+			decide_rcpt(p, &m, &rcpt, rerr, &dec);
 		} else
-			policy_decide_mail(p, &m, &dec);
+			decide_mail(p, &m, &dec);
 
 		is_int(dec.n, r->n, "%s: %d verdict(s)", r->label, r->n);
 		if (r->act == ACCEPT)
 			is_int(dec.act, -1, "%s: accepted", r->label);
 		else if (ok(dec.act >= 0, "%s: refused", r->label))
-			is_str(policy_verdict_name(dec.v[dec.act].verdict), policy_verdict_name(r->act), "%s: verdict", r->label);
+			is_str(decide_verdict_name(dec.v[dec.act].verdict), decide_verdict_name(r->act), "%s: verdict", r->label);
 		if (r->reply && dec.act >= 0) {
 			char got[600];
 			const struct reply *rp = &dec.v[dec.act].reply;
@@ -195,9 +195,9 @@ int main(void)
 		/* the log line: one line, key=value, no CR/LF */
 		for (size_t k = 0; k < dec.n; k++) {
 			char line[2048];
-			policy_verdict_format(&dec.v[k], r->rcpt ? "rcpt" : "mail", &m, r->rcpt, line, sizeof(line));
+			decide_verdict_format(&dec.v[k], r->rcpt ? "rcpt" : "mail", &m, r->rcpt, line, sizeof(line));
 			ok(strncmp(line, "decision stage=", 15) == 0 && !strpbrk(line, "\r\n") &&
-			    strstr(line, policy_verdict_name(dec.v[k].verdict)), "%s: log line %zu", r->label, k);
+			    strstr(line, decide_verdict_name(dec.v[k].verdict)), "%s: log line %zu", r->label, k);
 		}
 	}
 
@@ -210,9 +210,9 @@ int main(void)
 		memset(&m, 0, sizeof(m));
 		m.sender_raw = "<a@x.example>";
 		addr_parse("<u@test.example>", &rcpt, &err);
-		policy_decide_rcpt(p, &m, &rcpt, NULL, &dec);
+		decide_rcpt(p, &m, &rcpt, NULL, &dec);
 		ok(dec.n == 1 && dec.v[0].verdict == VERDICT_WOULD_REJECT, "testing mode gives would-reject");
 	}
-	policy_unref(p);
+	ruleset_unref(p);
 	return tap_done();
 }

@@ -7,7 +7,7 @@
 #include <string.h>
 
 #include "tap.h"
-#include "profile.h"
+#include "policy/profile.h"
 
 struct req {                    /* a profile in literal form */
 	int encrypted;

@@ -7,7 +7,7 @@
 #include <string.h>
 
 #include "tap.h"
-#include "reply.h"
+#include "policy/reply.h"
 
 static void test_parse(void)
 {

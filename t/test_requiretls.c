@@ -8,10 +8,10 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "config.h"
-#include "log.h"
-#include "policy_requiretls.h"
-#include "requiretls_tag.h"
+#include "config/config.h"
+#include "util/log.h"
+#include "policy/decide_requiretls.h"
+#include "requiretls/requiretls_tag.h"
 #include "tap.h"
 
 static const struct {
@@ -147,14 +147,14 @@ int main(void)
 		fputs(bad[i].text, fp);
 		fclose(fp);
 		diag_init(&d);
-		struct policy *p = config_load(path, &d);
+		struct ruleset *p = config_load(path, &d);
 		int found = 0;
 		for (size_t k = 0; k < d.nkept; k++)
 			found |= strstr(d.msgs[k], bad[i].want) != NULL;
 		ok(!p && found, "config %s: \"%s\"", bad[i].label, bad[i].want);
 		if (!found)
 			diag_print(&d, stdout);
-		policy_unref(p);
+		ruleset_unref(p);
 		diag_free(&d);
 	}
 	{
@@ -163,11 +163,11 @@ int main(void)
 		fputs("requiretls = { };\n", fp);
 		fclose(fp);
 		diag_init(&d);
-		struct policy *p = config_load(path, &d);
+		struct ruleset *p = config_load(path, &d);
 		ok(p && p->requiretls.enabled && strcmp(p->requiretls.tag, "requiretls") == 0 &&
 		    strcmp(p->requiretls.header, "X-RequireTLS") == 0 && strcmp(p->requiretls.trace_header,
 		    "X-RequireTLS-Reason") == 0 && p->requiretls.ncontent == 0, "empty block: defaults");
-		ok(p && policy_needs_rcpt(p), "requiretls needs the RCPT stage");
+		ok(p && ruleset_needs_rcpt(p), "requiretls needs the RCPT stage");
 		/* the MAIL parameter */
 		struct policy_msg m;
 		struct policy_decision dec = { 0 };
@@ -177,13 +177,13 @@ int main(void)
 		memset(&m, 0, sizeof(m));
 		dec.act = -1;
 		requiretls_plan_init(&plan);
-		is_int(policy_requiretls_mail(p, &m, params, &dec, &plan, &refuse), 1, "REQUIRETLS on plaintext is refused");
+		is_int(decide_requiretls_mail(p, &m, params, &dec, &plan, &refuse), 1, "REQUIRETLS on plaintext is refused");
 		is_str(refuse.reply.rcode, "530", "with 530");
 		m.tls.encrypted = 1;
-		is_int(policy_requiretls_mail(p, &m, params, &dec, &plan, &refuse), 0, "REQUIRETLS over TLS is taken");
+		is_int(decide_requiretls_mail(p, &m, params, &dec, &plan, &refuse), 0, "REQUIRETLS over TLS is taken");
 		is_int(plan.triggers, REQUIRETLS_PARAM, "and flags the message");
 		requiretls_plan_free(&plan);
-		policy_unref(p);
+		ruleset_unref(p);
 		diag_free(&d);
 	}
 	unlink(path);

@@ -5,7 +5,7 @@
 #include <string.h>
 
 #include "tap.h"
-#include "tlsfacts.h"
+#include "policy/tlsfacts.h"
 
 #define NMACRO 12
 

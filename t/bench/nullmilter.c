@@ -25,7 +25,7 @@
 
 #include <libmilter/mfapi.h>
 
-#include "milter/negotiate.h"
+#include "smfi/negotiate.h"
 
 static int all_steps;	/* -A: ask for every step (tests the load generator) */
 

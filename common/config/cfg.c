@@ -1,0 +1,156 @@
+/*
+ * cfg - checked access to libconfig settings (see cfg.h).
+ */
+#include <stdio.h>
+#include <string.h>
+
+#include "config/cfg.h"
+
+const char *cfg_file(const struct cfg *c, const config_setting_t *s)
+{
+	const char *f = config_setting_source_file(s);
+
+	return f ? f : c->path;
+}
+
+/* Edit distance of two short names, for "did you mean" hints. */
+static int cfg_distance(const char *a, const char *b)
+{
+	int la = (int)strlen(a), lb = (int)strlen(b), row[64];
+
+	if (la > 62 || lb > 62)
+		return 99;
+	for (int j = 0; j <= lb; j++)
+		row[j] = j;
+	for (int i = 1; i <= la; i++) {
+		int prev = row[0];
+		row[0] = i;
+		for (int j = 1; j <= lb; j++) {
+			int cur = row[j];
+			int best = prev + (a[i - 1] != b[j - 1]);
+			if (row[j] + 1 < best)
+				best = row[j] + 1;
+			if (row[j - 1] + 1 < best)
+				best = row[j - 1] + 1;
+			row[j] = best;
+			prev = cur;
+		}
+	}
+	return row[lb];
+}
+
+void cfg_check_keys(struct cfg *c, const config_setting_t *group, const char *const *allowed, const char *where)
+{
+	for (int i = 0; i < config_setting_length(group); i++) {
+		const config_setting_t *s = config_setting_get_elem(group, (unsigned)i);
+		const char *name = config_setting_name(s), *best = NULL;
+		int bestd = strlen(name) >= 6 ? 4 : 3, found = 0;  /* hint only for close names */
+
+		if (!name)
+			continue;
+		for (const char *const *k = allowed; *k; k++) {
+			if (strcmp(*k, name) == 0) {
+				found = 1;
+				break;
+			}
+			int dist = cfg_distance(name, *k);
+			if (dist < bestd) {
+				bestd = dist;
+				best = *k;
+			}
+		}
+		if (found)
+			continue;
+		if (best)
+			CFG_ERR(c, s, "unknown key '%s' in %s (did you mean '%s'?)", name, where, best);
+		else
+			CFG_ERR(c, s, "unknown key '%s' in %s", name, where);
+	}
+}
+
+static const char *const cfg_type_names[] = {
+	"nothing", "a group", "an integer", "a 64-bit integer", "a number", "a string", "a boolean",
+	"an array", "a list",
+};
+
+static const char *cfg_type_name(const config_setting_t *s)
+{
+	int t = config_setting_type(s);
+
+	return t >= 0 && t < 9 ? cfg_type_names[t] : "unknown";
+}
+
+const char *cfg_string(struct cfg *c, const config_setting_t *group, const char *key, const config_setting_t **where)
+{
+	const config_setting_t *s = config_setting_get_member(group, key);
+
+	if (where)
+		*where = s;
+	if (!s)
+		return NULL;
+	if (config_setting_type(s) != CONFIG_TYPE_STRING) {
+		CFG_ERR(c, s, "'%s' must be a string (in double quotes), not %s", key, cfg_type_name(s));
+		return NULL;
+	}
+	return config_setting_get_string(s);
+}
+
+int cfg_bool(struct cfg *c, const config_setting_t *group, const char *key, int *v, const config_setting_t **where)
+{
+	const config_setting_t *s = config_setting_get_member(group, key);
+
+	if (where)
+		*where = s;
+	if (!s)
+		return 0;
+	if (config_setting_type(s) != CONFIG_TYPE_BOOL) {
+		CFG_ERR(c, s, "'%s' must be true or false, not %s", key, cfg_type_name(s));
+		return 0;
+	}
+	*v = config_setting_get_bool(s);
+	return 1;
+}
+
+int cfg_int(struct cfg *c, const config_setting_t *group, const char *key, long long *v, const config_setting_t **where)
+{
+	const config_setting_t *s = config_setting_get_member(group, key);
+
+	if (where)
+		*where = s;
+	if (!s)
+		return 0;
+	if (config_setting_type(s) != CONFIG_TYPE_INT && config_setting_type(s) != CONFIG_TYPE_INT64) {
+		CFG_ERR(c, s, "'%s' must be an integer, not %s", key, cfg_type_name(s));
+		return 0;
+	}
+	*v = config_setting_get_int64(s);
+	return 1;
+}
+
+int cfg_enum(struct cfg *c, const config_setting_t *group, const char *key, const char *const *names, int def)
+{
+	const config_setting_t *s;
+	const char *v = cfg_string(c, group, key, &s);
+	char list[200] = "";
+
+	if (!v)
+		return def;
+	for (int i = 0; names[i]; i++)
+		if (strcmp(v, names[i]) == 0)
+			return i;
+	for (int i = 0; names[i]; i++)
+		snprintf(list + strlen(list), sizeof(list) - strlen(list), "%s%s", i ? ", " : "", names[i]);
+	CFG_ERR(c, s, "%s '%s': expected one of %s", key, v, list);
+	return def;
+}
+
+config_setting_t *cfg_group(struct cfg *c, const config_setting_t *group, const char *key)
+{
+	config_setting_t *s = config_setting_get_member(group, key);
+
+	if (s && !config_setting_is_group(s)) {
+		CFG_ERR(c, s, "'%s' must be a group: %s = { ... };", key, key);
+		return NULL;
+	}
+	return s;
+}

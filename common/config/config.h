@@ -1,0 +1,24 @@
+/*
+ * config - read the libconfig-syntax configuration file into a policy
+ * snapshot (policy/ruleset.h).  Every key is checked: unknown keys, wrong types and
+ * bad values are errors naming file:line, so a typo never passes silently.
+ * The keys are documented in tlspolicy-milter.conf(5).
+ */
+#ifndef TP_CONFIG_H
+#define TP_CONFIG_H
+
+#include "util/diag.h"
+#include "policy/ruleset.h"
+
+#define CONFIG_DEFAULT_FILE SYSCONFDIR "/tlspolicy-milter.conf"
+#define CONFIG_DEFAULT_SOCKET "inet:8895@127.0.0.1"
+
+/*
+ * config_load - parse path into a new snapshot (refs = 1; release with
+ * ruleset_unref).  Returns NULL when anything is wrong; every error and warning
+ * is added to *d (which the caller initialised and frees).  A snapshot is
+ * returned only when d->nerrors is 0.
+ */
+struct ruleset *config_load(const char *path, struct diag *d);
+
+#endif

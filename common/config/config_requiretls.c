@@ -1,0 +1,111 @@
+/*
+ * config_requiretls - the "requiretls" block: the address tag, the routing
+ * and trace header fields and the content rules.  Its presence turns
+ * REQUIRETLS handling on.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "config/cfg.h"
+#include "util/domain.h"
+
+static const char *const requiretls_keys[] = {
+	"address_tag", "header", "trace_header", "content", "verify", NULL,
+};
+static const char *const content_keys[] = { "header", "match", "strip", "caseless", NULL };
+
+/* A header field name: RFC 5322 ftext (printable ASCII but ':'), 1..63 bytes. */
+static int field_name_ok(const char *v)
+{
+	size_t n = strlen(v);
+
+	if (n == 0 || n > 63)
+		return 0;
+	for (; *v; v++)
+		if (*v <= 0x20 || *v >= 0x7f || *v == ':')
+			return 0;
+	return 1;
+}
+
+static char *field_name(struct cfg *c, const config_setting_t *g, const char *key, const char *def)
+{
+	const config_setting_t *s;
+	const char *v = cfg_string(c, g, key, &s);
+
+	if (!v)
+		return strdup(def);
+	if (!field_name_ok(v))
+		CFG_ERR(c, s, "%s '%s': not a header field name", key, v);
+	return strdup(v);
+}
+
+static void load_content(struct cfg *c, const config_setting_t *g)
+{
+	struct ruleset_requiretls *r = &c->p->requiretls;
+	const config_setting_t *s;
+	const char *header, *match;
+	int strip = 0, caseless = 0;
+	char err[300];
+
+	if (!config_setting_is_group(g)) {
+		CFG_ERR(c, g, "each content rule must be a group: { header = \"Subject\"; match = \"...\"; }");
+		return;
+	}
+	cfg_check_keys(c, g, content_keys, "a content rule");
+	header = cfg_string(c, g, "header", &s);
+	if (!header && !s)
+		CFG_ERR(c, g, "a content rule needs header = \"FIELD\";");
+	else if (header && !field_name_ok(header))
+		CFG_ERR(c, s, "header '%s': not a header field name", header);
+	match = cfg_string(c, g, "match", &s);
+	if (!match && !s)
+		CFG_ERR(c, g, "a content rule needs match = \"PCRE2 PATTERN\";");
+	cfg_bool(c, g, "strip", &strip, NULL);
+	cfg_bool(c, g, "caseless", &caseless, NULL);
+	if (!header || !match)
+		return;
+	struct requiretls_content *rc = requiretls_content_create(header, match, caseless, strip,
+	    config_setting_source_line(g), err, sizeof(err));
+	if (!rc) {
+		CFG_ERR(c, s, "bad pattern '%s': %s", match, err);
+		return;
+	}
+	struct requiretls_content **a = realloc(r->content, (r->ncontent + 1) * sizeof(*a));
+	if (!a) {
+		requiretls_content_free(rc);
+		return;
+	}
+	r->content = a;
+	a[r->ncontent++] = rc;
+}
+
+void config_requiretls_load(struct cfg *c, config_setting_t *root)
+{
+	struct ruleset_requiretls *r = &c->p->requiretls;
+	config_setting_t *g = cfg_group(c, root, "requiretls");
+	const config_setting_t *s;
+	const char *v;
+
+	if (!g)
+		return;
+	r->enabled = 1;
+	cfg_check_keys(c, g, requiretls_keys, "requiretls");
+	if ((v = cfg_string(c, g, "address_tag", &s)) == NULL && !s)
+		r->tag = strdup("requiretls");
+	else if (v && *v) {
+		if (strpbrk(v, "+@\"<> \t") || strlen(v) > 64)
+			CFG_ERR(c, s, "address_tag '%s': letters, digits and '-' '_' '.' only", v);
+		r->tag = strdup(v);
+	}
+	r->header = field_name(c, g, "header", "X-RequireTLS");
+	r->trace_header = field_name(c, g, "trace_header", "X-RequireTLS-Reason");
+	if ((v = cfg_string(c, g, "verify", &s)) != NULL && strcmp(v, "off") != 0)
+		CFG_ERR(c, s, "verify '%s': this version does not check recipient domains yet; only \"off\" is supported", v);
+	if ((s = config_setting_get_member(g, "content")) != NULL) {
+		if (!config_setting_is_list(s))
+			CFG_ERR(c, s, "'content' must be a list of groups: content = ( { ... } );");
+		else
+			for (int i = 0; i < config_setting_length(s); i++)
+				load_content(c, config_setting_get_elem(s, (unsigned)i));
+	}
+}

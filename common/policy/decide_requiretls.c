@@ -1,0 +1,78 @@
+/*
+ * decide_requiretls - REQUIRETLS triggers per stage (see decide_requiretls.h).
+ */
+#include <stdio.h>
+#include <string.h>
+#include <strings.h>
+
+#include "policy/decide_requiretls.h"
+#include "requiretls/requiretls_tag.h"
+
+/* Flag for each applicable rule with requiretls = true, once per rule. */
+static void flag_rules(const struct policy_decision *d, struct requiretls_plan *plan)
+{
+	char detail[400];
+
+	if (!d->requiretls)
+		return;
+	for (size_t i = 0; i < d->n; i++) {
+		const struct rule *r = d->v[i].rule;
+		if (!r || !r->requiretls)
+			continue;
+		snprintf(detail, sizeof(detail), "rule %s", r->label);
+		if (!strstr(plan->why, detail))
+			requiretls_plan_flag(plan, REQUIRETLS_RULE, detail);
+	}
+}
+
+int decide_requiretls_mail(const struct ruleset *p, const struct policy_msg *m, char *const *params,
+    const struct policy_decision *d, struct requiretls_plan *plan, struct policy_verdict *refuse)
+{
+	int param = 0;
+
+	for (; params && *params; params++)
+		if (strcasecmp(*params, "REQUIRETLS") == 0)
+			param = 1;
+	/* RFC 8689: REQUIRETLS is only meaningful on a TLS-protected session */
+	if (param && !m->tls.encrypted) {
+		memset(refuse, 0, sizeof(*refuse));
+		refuse->what = "REQUIRETLS parameter";
+		refuse->verdict = VERDICT_REJECT;
+		refuse->fail = PROFILE_NO_TLS;
+		snprintf(refuse->subject, sizeof(refuse->subject), "%s", m->sender_raw ? m->sender_raw : "");
+		snprintf(refuse->reason, sizeof(refuse->reason), "REQUIRETLS on a plaintext session");
+		snprintf(refuse->reply.rcode, sizeof(refuse->reply.rcode), "530");
+		snprintf(refuse->reply.xcode, sizeof(refuse->reply.xcode), "5.7.10");
+		snprintf(refuse->reply.text, sizeof(refuse->reply.text), "REQUIRETLS needs a TLS session: use STARTTLS first");
+		return 1;
+	}
+	if (!p->requiretls.enabled)
+		return 0;
+	if (param)
+		requiretls_plan_flag(plan, REQUIRETLS_PARAM, "MAIL FROM parameter REQUIRETLS");
+	flag_rules(d, plan);
+	return 0;
+}
+
+int decide_requiretls_rcpt(const struct ruleset *p, const char *rcpt_raw, const struct addr *rcpt,
+    const struct policy_decision *d, struct requiretls_plan *plan)
+{
+	char untagged[ADDR_LOCAL_MAX + DOMAIN_MAX + 8], detail[600];
+
+	if (!p->requiretls.enabled)
+		return 0;
+	flag_rules(d, plan);
+	if (!p->requiretls.tag || requiretls_tag_strip(rcpt, p->requiretls.tag, untagged, sizeof(untagged)) != 1)
+		return 0;
+	snprintf(detail, sizeof(detail), "address tag %s", rcpt_raw);
+	requiretls_plan_flag(plan, REQUIRETLS_TAG, detail);
+	return requiretls_plan_rcpt(plan, rcpt_raw, untagged);
+}
+
+int decide_requiretls_header(const struct ruleset *p, const char *name, const char *value,
+    struct requiretls_plan *plan)
+{
+	if (!p->requiretls.enabled)
+		return 0;
+	return requiretls_plan_header(plan, p->requiretls.content, p->requiretls.ncontent, p->file, name, value);
+}

@@ -1,0 +1,26 @@
+/*
+ * explain - the -q mode: decide one message given on the command line with
+ * the same code the milter runs, and print every rule that applies, the
+ * verdicts with their reasons and replies, and what REQUIRETLS would do.
+ */
+#ifndef TP_EXPLAIN_H
+#define TP_EXPLAIN_H
+
+#include "policy/ruleset.h"
+
+/* Exit statuses of -q. */
+#define EXPLAIN_ACCEPT 0
+#define EXPLAIN_USAGE 2
+#define EXPLAIN_REJECT 3
+#define EXPLAIN_TEMPFAIL 4
+
+/*
+ * explain_run - words are "key=value" arguments (see tlspolicy-milter(8)):
+ * sender=, rcpt= (repeatable), client=, client_name=, mta=, param=,
+ * header="Name: value" (repeatable), and the macros tls_version=, cipher=,
+ * cipher_bits=, cert_subject=, cert_issuer=, verify=, cert_fp=, auth_type=.
+ * Prints to stdout; returns an EXPLAIN_* status.
+ */
+int explain_run(const struct ruleset *p, int nwords, char **words);
+
+#endif
