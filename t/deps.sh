@@ -6,9 +6,12 @@ set -eu
 [ "$(id -u)" = 0 ] || { echo "deps.sh: run as root (it calls apt-get)" >&2; exit 1; }
 
 BUILD="build-essential autoconf automake libtool pkg-config
-  libmilter-dev libconfig-dev libpcre2-dev"
+  libmilter-dev libconfig-dev libpcre2-dev
+  libunbound-dev libevent-dev nettle-dev libssl-dev libcurl4-openssl-dev libsqlite3-dev"
 TEST="postfix swaks libnet-ssleay-perl libio-socket-ssl-perl miltertest
-  openssl iproute2 util-linux procps m4 libwrap0 liblockfile1 ca-certificates"
+  openssl iproute2 util-linux procps m4 libwrap0 liblockfile1 ca-certificates
+  unbound ldnsutils bind9-dnsutils nginx-light curl python3 python3-aiosmtpd
+  clang libclang-rt-14-dev valgrind"
 
 missing=""
 for p in $BUILD $TEST; do

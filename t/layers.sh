@@ -5,8 +5,10 @@
 # lower one, never a higher one, and nothing under common/ may include
 # libmilter.  The front ends in milter/ sit above all of common/, and
 # milter/daemon/ (daemon-wide code) never includes a front end's files.
-# A new layer is added to LAYERS in its place.
-LAYERS="util requiretls policy config"
+# A new layer is added to LAYERS in its place.  cache, dns, mtasts and probe
+# are the network layers (they know nothing of rules); feasible joins them
+# with the ruleset for REQUIRETLS feasibility and the outbound maps.
+LAYERS="util cache dns mtasts probe requiretls policy config feasible"
 top=${TP_SRCDIR:-$(cd "$(dirname "$0")/.." && pwd)}
 cd "$top" || exit 1
 . "$top/t/tap.sh"
