@@ -99,6 +99,12 @@ int dns_query(struct dns *d, const char *name, int rrtype, int64_t deadline_ms,
 	      struct dns_answer **out, char *err, size_t errsz);
 void dns_answer_free(struct dns_answer *a);
 
+/* dns_query_multi - n lookups at once (e.g. A and AAAA of a host), all
+ * bounded by the same deadline; out[0..n-1] each as for dns_query (free each
+ * with dns_answer_free).  Returns -1 (and no answers) as dns_query does. */
+int dns_query_multi(struct dns *d, size_t n, const char *const *names, const int *rrtypes,
+		    int64_t deadline_ms, struct dns_answer **out, char *err, size_t errsz);
+
 /* Static English names for logs: "secure", "insecure", "bogus", "none";
  * "ok", "nodata", "nxdomain", "tempfail". */
 const char *dns_security_name(enum dns_security s);
