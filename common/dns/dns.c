@@ -31,6 +31,7 @@
 #include "util/log.h"
 
 #define DNS_DEFAULT_TIMEOUT_MS 5000
+#define DNS_DEFAULT_PARALLEL 256
 #define RCODE_SERVFAIL 2
 #define RCODE_NXDOMAIN 3
 
@@ -374,6 +375,7 @@ static int check(int rc, const char *what, const char *arg, char *err, size_t er
 static int configure(struct dns *d, const struct dns_conf *c, char *err, size_t errsz)
 {
 	const char *const *p;
+	char num[16];
 	FILE *f;
 
 	/* threads, not the forked worker: a fork of a libmilter process
@@ -381,6 +383,10 @@ static int configure(struct dns *d, const struct dns_conf *c, char *err, size_t 
 	if (check(ub_ctx_async(d->ctx, 1), "ub_ctx_async", NULL, err, errsz) ||
 	    check(ub_ctx_set_option(d->ctx, "do-not-query-localhost:", "no"),
 		  "option do-not-query-localhost", NULL, err, errsz))
+		return -1;
+	snprintf(num, sizeof(num), "%d", c->max_parallel > 0 ? c->max_parallel : DNS_DEFAULT_PARALLEL);
+	if (check(ub_ctx_set_option(d->ctx, "outgoing-range:", num), "option outgoing-range", num,
+		  err, errsz))
 		return -1;
 	if (c->resolvers != NULL && c->resolvers[0] != NULL) {
 		for (p = c->resolvers; *p != NULL; p++)

@@ -37,6 +37,10 @@ struct dns_conf {
 	 * e.g. "test." (which otherwise answers NXDOMAIN locally).  NULL: keep
 	 * them all (production: "test.", "invalid.", "onion." stay local). */
 	const char *const *remove_zones;
+	/* UDP sockets libunbound may use at once, i.e. queries in flight
+	 * (libunbound's outgoing-range; its library default of 16 would
+	 * serialise a busy milter).  <= 0: 256.  Each is a file descriptor. */
+	int max_parallel;
 };
 
 /* What came back, independent of its DNSSEC status. */
