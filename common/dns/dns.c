@@ -19,6 +19,7 @@
 #include <fcntl.h>
 #include <poll.h>
 #include <pthread.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -257,8 +258,7 @@ static void wait_all(struct dns *d, struct batch *b, struct query *q, size_t n, 
 	for (i = 0; i < n; i++) {
 		if (!q[i].started || q[i].done)
 			continue;
-		/* ub_cancel takes libunbound's lock, which the dispatcher may
-		 * hold while it waits for d->mu: call it unlocked.
+		/* never hold d->mu while taking libunbound's own lock.
 		 * UB_NOERROR: the callback will never run.  Otherwise the
 		 * answer is being delivered and is waited for below. */
 		pthread_mutex_unlock(&d->mu);
@@ -439,8 +439,9 @@ static int warm_up(struct dns *d, char *err, size_t errsz)
 
 struct dns *dns_create(const struct dns_conf *c, char *err, size_t errsz)
 {
+	sigset_t all, old;
 	struct dns *d;
-	int i;
+	int i, rc;
 
 	d = calloc(1, sizeof(*d));
 	if (d == NULL) {
@@ -465,12 +466,20 @@ struct dns *dns_create(const struct dns_conf *c, char *err, size_t errsz)
 	}
 	for (i = 0; i < 2; i++)
 		fcntl(d->wake[i], F_SETFD, FD_CLOEXEC);
+	/* our dispatcher and libunbound's resolver thread (started by the
+	 * first query, in warm_up) must never take a signal: libmilter
+	 * expects to sigwait for them in its own thread */
+	sigfillset(&all);
+	pthread_sigmask(SIG_SETMASK, &all, &old);
 	if (pthread_create(&d->dispatcher, NULL, dispatcher, d) != 0) {
+		pthread_sigmask(SIG_SETMASK, &old, NULL);
 		snprintf(err, errsz, "cannot start the DNS dispatcher thread");
 		goto fail;
 	}
 	d->dispatcher_running = 1;
-	if (warm_up(d, err, errsz) != 0)
+	rc = warm_up(d, err, errsz);
+	pthread_sigmask(SIG_SETMASK, &old, NULL);
+	if (rc != 0)
 		goto fail;
 	return d;
 fail:

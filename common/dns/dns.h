@@ -13,6 +13,9 @@
  * Every wait is bounded: a query gives up at min(deadline_ms, now +
  * conf.timeout_ms) on the monotonic clock (dns_now_ms()) and is reported as
  * a temporary failure.
+ *
+ * dns_create starts threads (ours and libunbound's, all with every signal
+ * blocked): call it after any fork (daemonising), not before.
  */
 #ifndef TP_DNS_H
 #define TP_DNS_H
@@ -93,7 +96,8 @@ int64_t dns_now_ms(void);
 
 /*
  * dns_query - look up (name, rrtype, class IN) and wait until the answer
- * arrives or until min(deadline_ms, now + timeout_ms).  On return 0, *out is
+ * arrives or until min(deadline_ms, now + timeout_ms) (deadline_ms <= 0:
+ * only the timeout).  On return 0, *out is
  * a new answer (caller frees with dns_answer_free) whose out.status says
  * what happened; a timeout is DNS_TEMPFAIL with a reason.  Returns -1 only
  * when no answer object could be made (out of memory, bad arguments), with
