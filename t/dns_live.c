@@ -309,6 +309,27 @@ static void test_create_errors(const char *dir)
 	}
 }
 
+/* a DNSKEY anchor with comments, as Debian's root.key is laid out */
+static void test_dnskey_anchor(const char *dir)
+{
+	struct dns *saved = dns;
+	char ta[4200];
+
+	snprintf(ta, sizeof(ta), "%s/anchor.dnskey", dir);
+	dns = make(ta, 5000);
+	if (!ok(dns != NULL, "context with a DNSKEY trust anchor file")) {
+		printf("# %s\n", err);
+		dns = saved;
+		return;
+	}
+	mx("DNSKEY anchor: secure MX", "secure.example", DNS_OK, DNS_SEC_SECURE, 0, 0,
+	   "mx.secure.example");
+	mx("DNSKEY anchor: insecure MX", "insecure.example", DNS_OK, DNS_SEC_INSECURE, 0, 0,
+	   "mx.insecure.example");
+	dns_free(dns);
+	dns = saved;
+}
+
 static void test_no_anchor(void)
 {
 	struct dns *saved = dns;
@@ -341,6 +362,7 @@ int main(int argc, char **argv)
 	test_tlsa_txt_addr();
 	test_timeout();
 	test_parallel();
+	test_dnskey_anchor(argv[1]);
 	test_no_anchor();
 	test_create_errors(argv[1]);
 	dns_free(dns);

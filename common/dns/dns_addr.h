@@ -25,7 +25,8 @@ struct dns_addr_set {
 	struct dns_addr *addrs;     /* IPv4 first, then IPv6, in answer order */
 };
 
-/* Returns 0 with *out set (free with dns_addr_set_free), -1 with err. */
+/* Returns 0 with *out set (free with dns_addr_set_free); -1 with err for a
+ * bad host name or out of memory. */
 int dns_addr_lookup(struct dns *d, const char *host, int64_t deadline_ms,
 		    struct dns_addr_set **out, char *err, size_t errsz);
 void dns_addr_set_free(struct dns_addr_set *s);

@@ -7,19 +7,25 @@
 
 #include "dns/dns_rdata.h"
 #include "dns/dns_txt.h"
+#include "util/domain.h"
 
 #define T_TXT 16
 
 int dns_txt_lookup(struct dns *d, const char *name, int64_t deadline_ms,
 		   struct dns_txt_set **out, char *err, size_t errsz)
 {
+	char n[DNS_NAME_MAX + 1];
 	struct dns_answer *a;
 	struct dns_txt_set *s;
 	const char *e;
 	size_t i;
 
 	*out = NULL;
-	if (dns_query(d, name, T_TXT, deadline_ms, &a, err, errsz) != 0)
+	if (domain_normalize(name, strlen(name), n, sizeof(n), &e) != 0) {
+		snprintf(err, errsz, "bad name \"%.*s\": %s", DNS_NAME_MAX, name, e);
+		return -1;
+	}
+	if (dns_query(d, n, T_TXT, deadline_ms, &a, err, errsz) != 0)
 		return -1;
 	s = calloc(1, sizeof(*s));
 	if (s == NULL)

@@ -18,7 +18,8 @@ struct dns_txt_set {
 				     * compare strlen(txt[i]) != len[i]) */
 };
 
-/* Returns 0 with *out set (free with dns_txt_set_free), -1 with err. */
+/* Returns 0 with *out set (free with dns_txt_set_free); -1 with err for a
+ * name that is not a host name (underscores allowed) or out of memory. */
 int dns_txt_lookup(struct dns *d, const char *name, int64_t deadline_ms,
 		   struct dns_txt_set **out, char *err, size_t errsz);
 void dns_txt_set_free(struct dns_txt_set *s);

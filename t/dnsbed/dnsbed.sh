@@ -13,7 +13,9 @@
 #             upstream is local data (auth-zone for-upstream), so the
 #             product's libunbound does all of the validating itself
 #   anchor    DIR/anchor: DS of "example." in zone-file format
-#             (trust_anchor_file); DIR/anchor.conf: the same for delv
+#             (trust_anchor_file); DIR/anchor.dnskey: its DNSKEY, with a
+#             comment (the layout of /usr/share/dns/root.key);
+#             DIR/anchor.conf: the same for delv
 # The tree ("." is unsigned; everything below example. is validated from the
 # anchor):
 #   example.            signed; ns.example. = 127.0.0.1
@@ -111,6 +113,7 @@ dnsbed_sign() {
 	src=$(dnsbed_zfile "$dir" "$z")
 	base=$(cd "$dir/keys" && ldns-keygen -a ECDSAP256SHA256 -k "${z%.}") || return 1
 	cp "$dir/keys/$base.ds" "$dir/keys/${z%.}.ds"
+	cp "$dir/keys/$base.key" "$dir/keys/${z%.}.key"
 	# inception an hour back: no validator may see it as "not yet valid"
 	ldns-signzone -n -t 0 -i $(( $(date +%s) - 3600 )) -o "$z" -f "$src.signed" "$src" \
 		"$dir/keys/$base" || return 1
@@ -164,6 +167,9 @@ dnsbed_start() {
 	done
 	dnsbed_sign "$dir" example. || return 1
 	grep -v '^;' "$dir/keys/example.ds" > "$dir/anchor"
+	# the same anchor as a DNSKEY, laid out like Debian's root.key
+	{ printf '; trust anchor of the test tree\n'; grep -v '^;' "$dir/keys/example.key"; } \
+		> "$dir/anchor.dnskey"
 	awk '{ for (i = 2; i <= NF; i++) if ($i == "DS") break
 	       printf "trust-anchors {\n\t%s static-ds %s %s %s \"%s\";\n};\n", $1, $(i+1), $(i+2), $(i+3), $(i+4) }' \
 		"$dir/anchor" > "$dir/anchor.conf"
