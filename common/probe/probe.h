@@ -23,7 +23,7 @@
 
 #define PROBE_ADDRS_MAX 32
 #define PROBE_TLSA_MAX 32
-#define PROBE_TLSA_DATA_MAX 512     /* longest association data accepted (SHA-512 is 64; full SPKI/cert larger) */
+#define PROBE_TLSA_DATA_MAX 4096    /* longer association data: the record is unusable */
 
 /* One TLSA record (RFC 6698), as the DNS layer returns it. */
 struct probe_tlsa {
