@@ -362,8 +362,8 @@ static void quit(struct conn *c, long long deadline)
 
 /* ---------------------------------------------------------------- steps */
 
-/* tcp_connect - non-blocking connect to addr:port until cdeadline */
-static int tcp_connect(struct conn *c, const char *addr, unsigned port, long long cdeadline)
+/* tcp_connect - non-blocking connect to addr:port */
+static int tcp_connect(struct conn *c, const char *addr, unsigned port)
 {
 	struct sockaddr_storage ss;
 	struct sockaddr_in *s4 = (struct sockaddr_in *)&ss;
@@ -371,7 +371,6 @@ static int tcp_connect(struct conn *c, const char *addr, unsigned port, long lon
 	socklen_t sl;
 	int err = 0;
 	socklen_t el = sizeof(err);
-	long long saved = c->deadline;
 
 	memset(&ss, 0, sizeof(ss));
 	if (inet_pton(AF_INET, addr, &s4->sin_addr) == 1) {
@@ -391,17 +390,13 @@ static int tcp_connect(struct conn *c, const char *addr, unsigned port, long lon
 	if (connect(c->fd, (struct sockaddr *)&ss, sl) == 0)
 		return 0;
 	if (errno != EINPROGRESS && errno != EINTR)
-		return fail(c->res, PROBE_TEMPFAIL, "%s connecting", errtext(errno));
-	c->deadline = cdeadline;
-	if (wait_fd(c, POLLOUT) < 0) {
-		c->deadline = saved;
+		return fail(c->res, PROBE_TEMPFAIL, "%s", errtext(errno));
+	if (wait_fd(c, POLLOUT) < 0)
 		return fail(c->res, PROBE_TEMPFAIL, "timeout connecting");
-	}
-	c->deadline = saved;
 	if (getsockopt(c->fd, SOL_SOCKET, SO_ERROR, &err, &el) < 0)
 		err = errno;
 	if (err != 0)
-		return fail(c->res, PROBE_TEMPFAIL, "%s connecting", errtext(err));
+		return fail(c->res, PROBE_TEMPFAIL, "%s", errtext(err));
 	return 0;
 }
 
@@ -499,7 +494,7 @@ static int tls_check(struct conn *c, const char *mx)
 
 /* attempt - one address, the whole dialogue; fills *res */
 static void attempt(const struct probe_req *req, const char *mx, SSL_CTX *ctx, const char *addr,
-		    long long cdeadline, struct probe_result *res, struct conn *c)
+		    long long deadline, struct probe_result *res, struct conn *c)
 {
 	struct probe_reply r;
 	char cmd[HOST_MAX + 8];
@@ -512,9 +507,9 @@ static void attempt(const struct probe_req *req, const char *mx, SSL_CTX *ctx, c
 	c->dane = 0;
 	c->len = 0;
 	c->res = res;
-	c->deadline = req->deadline_ms;
+	c->deadline = deadline;
 	snprintf(cmd, sizeof(cmd), "EHLO %s", req->helo);
-	if (tcp_connect(c, addr, req->port ? req->port : PROBE_PORT, cdeadline) < 0)
+	if (tcp_connect(c, addr, req->port ? req->port : PROBE_PORT) < 0)
 		goto out;
 	if (read_reply(c, &r, "reading banner", "banner") < 0 || want(c, &r, 220, "banner") < 0)
 		goto out;
@@ -554,7 +549,7 @@ static void attempt(const struct probe_req *req, const char *mx, SSL_CTX *ctx, c
 	snprintf(res->reason, sizeof(res->reason), "REQUIRETLS after STARTTLS, certificate verified by %s",
 		 probe_verify_name(res->verified));
 polite:
-	quit(c, req->deadline_ms);
+	quit(c, deadline);
 out:
 	if (c->ssl != NULL)
 		SSL_free(c->ssl);       /* frees the BIO too */
@@ -673,7 +668,8 @@ int probe_run(const struct probe_req *req, struct probe_result *res)
 
 		if (left <= 0)
 			break;
-		/* each remaining address gets an equal share of the time for its connect */
+		/* each remaining address gets an equal share of the time left, so
+		 * one black hole (or a server that never speaks) cannot eat it all */
 		attempt(req, mx, ctx, req->addrs[i], now + left / (long long)(req->naddrs - i), &att, c);
 		res->tried++;
 		if (att.status == PROBE_FEASIBLE) {

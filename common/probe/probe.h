@@ -79,9 +79,9 @@ long long probe_now_ms(void);
  * with spaces or control characters, too many records...; res->status is
  * then PROBE_TEMPFAIL and reason says why).
  *
- * Several addresses: each gets at most its share of the time left for the
- * connect (so one black hole does not eat the whole deadline); the first
- * feasible address wins; otherwise the result is the first permanent failure
+ * Several addresses: each attempt gets at most an equal share of the time
+ * left (so one black hole or mute server does not eat the whole deadline;
+ * the last address gets all that is left); the first feasible address wins; otherwise the result is the first permanent failure
  * if any address gave one, else the last temporary failure.
  */
 int probe_run(const struct probe_req *req, struct probe_result *res);
