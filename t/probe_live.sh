@@ -12,6 +12,8 @@
 #   127.0.0.14  resets the connection after EHLO
 #   127.0.0.15  says 220 to STARTTLS, then nothing (TLS handshake stall)
 #   127.0.0.16  454 to STARTTLS
+#   127.0.0.17  resets the connection right after the banner
+#   127.0.0.18  resets the connection right after its 220 to STARTTLS
 #   127.0.0.99  nothing listens (connection refused)
 #   127.0.0.1   a private Postfix (STARTTLS, no REQUIRETLS) on a test port
 # and drives them with t/probe_driver: PKIX (right name, wrong name, other
@@ -62,7 +64,7 @@ server() {
 	local mode=$1 addr=$2 out=$TP_TMP/server-$1-${2//:/_}.log
 	nsenter -t "$TP_NS" -n "$PY" "$SERVER" "$mode" "$addr" 25 "$PKI/chain.pem" "$PKI/server.key" >"$out" 2>&1 &
 	tp_track $! "probe_server $mode $addr"
-	tp_wait_for 10 grep -q '^ready' "$out" || { cat "$out"; tp_die "probe_server $mode on $addr did not start"; }
+	tp_wait_for 10 grep -qs '^ready' "$out" || { cat "$out"; tp_die "probe_server $mode on $addr did not start"; }
 }
 server requiretls 127.0.0.10
 server requiretls ::1
@@ -72,6 +74,8 @@ server bigline 127.0.0.13
 server reset 127.0.0.14
 server tlsstall 127.0.0.15
 server starttls454 127.0.0.16
+server earlyreset 127.0.0.17
+server tlsreset 127.0.0.18
 PF_PORT=$(tp_port 25)
 tp_postfix_start "$TP_TMP/postfix" "$PF_PORT" none "$(tp_port 27)" "$PKI"
 
@@ -99,6 +103,10 @@ check() {
 	for kv in "$@"; do
 		tp_expect_match "${kv%%=*}" "$(val "${kv%%=*}")" "${kv#*=}"
 	done
+	# the driver exits 0 when the probe ran, 1 for a refused request;
+	# a sanitizer report (build-san) fails the point too
+	[ "$RC" = "$([ "$(val rc)" = 0 ] && echo 0 || echo 1)" ] || tp_fail_msg "driver exit status $RC"
+	! grep -qE 'Sanitizer|runtime error:' "$OUT" || tp_fail_msg "sanitizer report"
 	tp_attach "$OUT"
 	tp_end
 }
@@ -137,6 +145,8 @@ check "unreadable CA file: tempfail, not a silent pass" status='^tempfail$' reas
 probe "${GOOD[@]}" "${CA[@]}" --threads 16
 tp_begin "16 probes in 16 threads at once: all feasible"
 [ "$(grep -c '^status=feasible$' "$OUT")" = 16 ] || tp_fail_msg "$(grep -c '^status=feasible$' "$OUT") of 16 feasible"
+! grep -qE 'Sanitizer|runtime error:' "$OUT" || tp_fail_msg "sanitizer report"
+[ "$RC" = 0 ] || tp_fail_msg "driver exit status $RC"
 tp_attach "$OUT" '^(status|reason)='
 tp_end
 
@@ -194,6 +204,12 @@ probe --mx mx.example.test --addr 127.0.0.14 "${CA[@]}" --timeout $FAULT_MS
 check "connection reset: tempfail" status='^tempfail$' reason='^connection (reset|closed) reading reply to EHLO$'
 within "connection reset: answered at once" 0 $SLACK_MS
 after_fault "a reset"
+probe --mx mx.example.test --addr 127.0.0.17 "${CA[@]}" --timeout $FAULT_MS
+check "reset right after the banner: tempfail" status='^tempfail$' reason='^connection (reset|closed)'
+within "reset right after the banner: answered at once" 0 $SLACK_MS
+probe --mx mx.example.test --addr 127.0.0.18 "${CA[@]}" --timeout $FAULT_MS
+check "reset after 220 to STARTTLS: tempfail" status='^tempfail$' reason='^connection (reset|closed) in TLS handshake$'
+within "reset after 220 to STARTTLS: answered at once" 0 $SLACK_MS
 probe --mx mx.example.test --addr 127.0.0.15 "${CA[@]}" --timeout $FAULT_MS
 check "TLS handshake stall: tempfail" status='^tempfail$' reason='^timeout in TLS handshake$'
 within "TLS handshake stall: bounded by the deadline" $((FAULT_MS - 50)) $((FAULT_MS + SLACK_MS))

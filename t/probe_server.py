@@ -12,6 +12,9 @@
 #   reset       banner, reads EHLO, then resets the connection (RST)
 #   tlsstall    banner, EHLO with STARTTLS, "220" to STARTTLS, then silence
 #   starttls454 banner, EHLO with STARTTLS, "454 4.7.0" to STARTTLS
+#   earlyreset  banner, then a reset before our EHLO (our write meets a dead socket)
+#   tlsreset    banner, EHLO with STARTTLS, "220" to STARTTLS, then a reset
+#               (our TLS ClientHello meets a dead socket: no SIGPIPE)
 # Prints "ready" on stdout once it listens; runs until SIGTERM.
 import asyncio
 import signal
@@ -70,15 +73,22 @@ def fault(mode, conn):
             drain(conn)
             return
         conn.sendall(b"220 fault.example.test ESMTP\r\n")
+        if mode == "earlyreset":
+            conn.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+            return
         readline(conn)                  # EHLO
         if mode == "bigline":
             conn.sendall(b"250-" + b"x" * (100 * 1024) + b"\r\n250 STARTTLS\r\n")
             drain(conn)
         elif mode == "reset":
             conn.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
-        elif mode in ("tlsstall", "starttls454"):
+        elif mode in ("tlsstall", "starttls454", "tlsreset"):
             conn.sendall(b"250-fault.example.test\r\n250 STARTTLS\r\n")
             readline(conn)              # STARTTLS
+            if mode == "tlsreset":
+                conn.sendall(b"220 2.0.0 go ahead\r\n")
+                conn.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+                return
             if mode == "tlsstall":
                 conn.sendall(b"220 2.0.0 go ahead\r\n")
             else:
@@ -106,7 +116,7 @@ def main():
     mode, addr, port = sys.argv[1], sys.argv[2], int(sys.argv[3])
     if mode in ("requiretls", "plain"):
         aiosmtpd_main(mode, addr, port, *sys.argv[4:6])
-    elif mode in ("silent", "bigline", "reset", "tlsstall", "starttls454"):
+    elif mode in ("silent", "bigline", "reset", "tlsstall", "starttls454", "earlyreset", "tlsreset"):
         fault_main(mode, addr, port)
     else:
         sys.exit("unknown mode " + mode)

@@ -149,7 +149,18 @@ static int sock_read(BIO *b, char *p, int n)
 
 static long sock_ctrl(BIO *b, int cmd, long num, void *ptr)
 {
-	return cmd == BIO_CTRL_FLUSH ? 1 : 0;
+	int fd = (int)(intptr_t)BIO_get_data(b);
+
+	switch (cmd) {
+	case BIO_CTRL_FLUSH:
+		return 1;
+	case BIO_C_GET_FD:              /* a descriptor BIO must answer this */
+		if (ptr != NULL)
+			*(int *)ptr = fd;
+		return fd;
+	default:
+		return 0;               /* no KTLS, no other controls */
+	}
 }
 
 static int sock_create(BIO *b)

@@ -76,8 +76,9 @@ long long probe_now_ms(void);
  * probe_run - probe req->mx at req->addrs.  Always fills *res.  Returns 0
  * when the probe ran (the answer is in res->status), -1 when req is invalid
  * (no MX name or addresses, an address that does not parse, an EHLO name
- * with spaces or control characters, too many records...; res->status is
- * then PROBE_TEMPFAIL and reason says why).
+ * with spaces or control characters, too many records...) or its CA file
+ * cannot be loaded; res->status is then PROBE_TEMPFAIL and reason says why.
+ * TLS 1.2 is the least version accepted.
  *
  * Several addresses: each attempt gets at most an equal share of the time
  * left (so one black hole or mute server does not eat the whole deadline;
