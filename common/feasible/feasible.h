@@ -1,0 +1,91 @@
+/*
+ * feasible - can a recipient domain receive mail that requires TLS
+ * (RFC 8689 §4.1)?  Joins the network layers: the MX RRset must be
+ * DNSSEC-secure (dns/), or the domain must publish an MTA-STS policy in mode
+ * enforce that covers at least one of its MX hosts (mtasts/); in probe mode
+ * an MX host must also accept STARTTLS with a certificate valid for its name
+ * (PKIX or DANE) and announce REQUIRETLS (probe/).
+ *
+ * Results are cached per domain in a shared cache (cache/): concurrent
+ * checks of one domain wait for one lookup, different domains are looked up
+ * in parallel.  MTA-STS policies are also kept in a store (SQLite, or memory
+ * when no file is configured), so a policy host that is down does not undo
+ * a policy fetched before (RFC 8461 §5).
+ *
+ * Threads: feasible_check may run in any number of threads at once.
+ */
+#ifndef TP_FEASIBLE_H
+#define TP_FEASIBLE_H
+
+#include <stddef.h>
+
+#include "cache/cache.h"
+#include "dns/dns.h"
+
+enum feasible_mode {
+	FEASIBLE_OFF = 0,
+	FEASIBLE_DNSSEC_OR_MTASTS,
+	FEASIBLE_PROBE
+};
+
+struct feasible_conf {
+	enum feasible_mode mode;
+	struct dns_conf dns;            /* copied by dns_create */
+	long timeout_ms;                /* one deadline for a whole check (requiretls.timeout) */
+	const char *mtasts_ca_file;     /* NULL: the system store */
+	unsigned mtasts_port;           /* 0: 443 */
+	long mtasts_timeout_ms;         /* per fetch; 0: 10 s */
+	const char *mtasts_store;       /* SQLite file; NULL: policies kept in memory only */
+	const char *probe_ca_file;      /* NULL: the system store */
+	unsigned probe_port;            /* 0: 25 */
+	long probe_timeout_ms;          /* per probe; 0: 10 s */
+	const char *helo;               /* our EHLO name in probes */
+	long negative_ttl_ms;           /* how long a failed lookup is remembered; 0: 60 s */
+	long max_ttl_ms;                /* cap on a cached answer; 0: 1 h */
+};
+
+enum feasible_status {
+	FEASIBLE_YES = 0,               /* the domain can receive REQUIRETLS mail */
+	FEASIBLE_NO,                    /* it cannot: reason says why */
+	FEASIBLE_TEMP                   /* the check could not finish (timeout, SERVFAIL, bogus...) */
+};
+
+#define FEASIBLE_REASON_MAX 256
+#define FEASIBLE_EVIDENCE_MAX 768
+
+struct feasible_result {
+	enum feasible_status status;
+	const char *method;             /* static: "dnssec", "mta-sts", "dnssec+probe", "mta-sts+probe", "none" */
+	char reason[FEASIBLE_REASON_MAX];       /* printable; "" when YES */
+	char evidence[FEASIBLE_EVIDENCE_MAX];   /* printable: what was seen (MX names, policy id, probe) */
+	int cached;                     /* answered from the cache */
+	long long elapsed_ms;
+};
+
+struct feasible;
+
+/*
+ * feasible_create - contexts for the mode in c (copied): a libunbound
+ * context, the MTA-STS store.  cache is shared and stays the caller's (it
+ * must outlive the result).  NULL with err on failure (bad trust anchor, a
+ * store that cannot be opened...).  Free with feasible_free once no check
+ * runs any more.
+ */
+struct feasible *feasible_create(const struct feasible_conf *c, struct cache *cache, char *err, size_t errsz);
+void feasible_free(struct feasible *f);
+
+/*
+ * feasible_check - is domain (a normalised domain name) feasible?  Always
+ * fills *r.  Bounded by the conf's timeout_ms from the call, cache waits
+ * included; one log line per check (domain, method, result, cached, ms,
+ * reason).  Never blocks on the network when the answer is cached.
+ */
+void feasible_check(struct feasible *f, const char *domain, struct feasible_result *r);
+
+/* "yes", "no", "tempfail"; "off", "dnssec-or-mta-sts", "probe". */
+const char *feasible_status_name(enum feasible_status s);
+const char *feasible_mode_name(enum feasible_mode m);
+/* 0 and *m, or -1 when s is none of the mode names. */
+int feasible_mode_parse(const char *s, enum feasible_mode *m);
+
+#endif
