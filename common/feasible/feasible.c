@@ -224,7 +224,7 @@ static int sts_find(struct check *k, struct sts *p)
 	if (dns_txt_lookup(f->dns, name, k->deadline, &txt, err, sizeof(err)) < 0)
 		return sts_fallback(k, p, FEASIBLE_TEMP, err);
 	if (txt->out.status == DNS_TEMPFAIL || txt->out.security == DNS_SEC_BOGUS) {
-		char why[DNS_REASON_MAX + 64];
+		char why[DNS_REASON_MAX + 300];
 		snprintf(why, sizeof(why), "TXT %s %s: %.160s", name,
 		    txt->out.security == DNS_SEC_BOGUS ? "is bogus" : "lookup failed", txt->out.reason);
 		dns_txt_set_free(txt);
@@ -252,7 +252,7 @@ static int sts_find(struct check *k, struct sts *p)
 	if (dns_addr_lookup(f->dns, name, k->deadline, &as, err, sizeof(err)) < 0)
 		return sts_fallback(k, p, FEASIBLE_TEMP, err);
 	if (as->out.status == DNS_TEMPFAIL || as->out.security == DNS_SEC_BOGUS || as->n == 0) {
-		char why[DNS_REASON_MAX + 64];
+		char why[DNS_REASON_MAX + 300];
 		enum feasible_status s = as->out.status == DNS_TEMPFAIL || as->out.security == DNS_SEC_BOGUS ?
 		    FEASIBLE_TEMP : FEASIBLE_NO;
 		snprintf(why, sizeof(why), "address of %s: %s%.160s", name,
