@@ -60,7 +60,7 @@ static const struct {
 	  "test.conf:2: error: 'min_bits' must be an integer, not a string" },
 	{ "bad enum", "\non_error = \"maybe\";\n", "test.conf:2: error: on_error 'maybe': expected one of tempfail, accept, reject" },
 	{ "bad mode", "mode = \"enforcing\";\n", "test.conf:1: error: mode 'enforcing': expected one of enforce, testing" },
-	{ "bad version", "profiles = {\n s = { min_version = \"TLSv1.4\"; };\n};\n", "test.conf:2: error: min_version 'TLSv1.4'" },
+	{ "not a version", "profiles = {\n s = { min_version = \"TLS 1.3\"; };\n};\n", "test.conf:2: error: min_version 'TLS 1.3': expected SSLv3 or TLSvX.Y" },
 	{ "unknown profile", P "rules = (\n { sender = \"a.example\"; require = \"strong\"; }\n);\n",
 	  "test.conf:3: error: unknown profile 'strong' (defined: tls)" },
 	{ "bad CIDR host bits", P "rules = (\n { client = \"192.0.2.1/24\"; require = \"tls\"; }\n);\n",

@@ -177,7 +177,7 @@ static void load_profile(struct cfg *c, config_setting_t *g)
 	}
 	if ((v = cfg_string(c, g, "min_version", &s)) != NULL) {
 		if (tls_version_parse(v, &pr->min_version) < 0)
-			CFG_ERR(c, s, "min_version '%s': expected TLSv1, TLSv1.1, TLSv1.2 or TLSv1.3", v);
+			CFG_ERR(c, s, "min_version '%s': expected SSLv3 or TLSvX.Y, such as TLSv1.2", v);
 		any = 1;
 	}
 	if (cfg_int(c, g, "min_bits", &n, &s)) {
