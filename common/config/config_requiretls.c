@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "config/cfg.h"
+#include "util/printable.h"
 #include "util/domain.h"
 
 static const char *const requiretls_keys[] = {
@@ -22,7 +23,7 @@ static int field_name_ok(const char *v)
 	if (n == 0 || n > 63)
 		return 0;
 	for (; *v; v++)
-		if (*v <= 0x20 || *v >= 0x7f || *v == ':')
+		if (!printable_char((unsigned char)*v) || *v == ' ' || *v == ':')
 			return 0;
 	return 1;
 }
