@@ -1,7 +1,7 @@
 /*
  * config_requiretls - the "requiretls" block: the address tag, the routing
  * and trace header fields and the content rules.  Its presence turns
- * REQUIRETLS handling on.
+ * REQUIRETLS handling on.  Fills c->p->requiretls (struct ruleset_requiretls).
  */
 #include <stdlib.h>
 #include <string.h>
@@ -34,10 +34,10 @@ static char *field_name(struct cfg *c, const config_setting_t *g, const char *ke
 	const char *v = cfg_string(c, g, key, &s);
 
 	if (!v)
-		return strdup(def);
+		return cfg_strdup(c, g, def);
 	if (!field_name_ok(v))
 		CFG_ERR(c, s, "%s '%s': not a header field name", key, v);
-	return strdup(v);
+	return cfg_strdup(c, s, v);
 }
 
 static void load_content(struct cfg *c, const config_setting_t *g)
@@ -73,6 +73,7 @@ static void load_content(struct cfg *c, const config_setting_t *g)
 	}
 	struct requiretls_content **a = realloc(r->content, (r->ncontent + 1) * sizeof(*a));
 	if (!a) {
+		cfg_nomem(c, g);
 		requiretls_content_free(rc);
 		return;
 	}
@@ -80,23 +81,20 @@ static void load_content(struct cfg *c, const config_setting_t *g)
 	a[r->ncontent++] = rc;
 }
 
-void config_requiretls_load(struct cfg *c, config_setting_t *root)
+void config_requiretls_load(struct cfg *c, const config_setting_t *g)
 {
 	struct ruleset_requiretls *r = &c->p->requiretls;
-	config_setting_t *g = cfg_group(c, root, "requiretls");
 	const config_setting_t *s;
 	const char *v;
 
-	if (!g)
-		return;
 	r->enabled = 1;
 	cfg_check_keys(c, g, requiretls_keys, "requiretls");
 	if ((v = cfg_string(c, g, "address_tag", &s)) == NULL && !s)
-		r->tag = strdup("requiretls");
+		r->tag = cfg_strdup(c, g, "requiretls");
 	else if (v && *v) {
 		if (strpbrk(v, "+@\"<> \t") || strlen(v) > 64)
 			CFG_ERR(c, s, "address_tag '%s': letters, digits and '-' '_' '.' only", v);
-		r->tag = strdup(v);
+		r->tag = cfg_strdup(c, s, v);
 	}
 	r->header = field_name(c, g, "header", "X-RequireTLS");
 	r->trace_header = field_name(c, g, "trace_header", "X-RequireTLS-Reason");
