@@ -53,7 +53,7 @@ check() {
 	else
 		supp="suppressions=$TP_SRCDIR/t/libconfig.lsan"
 		[ "$2" = raw ] && supp=
-		ASAN_OPTIONS=detect_leaks=1 LSAN_OPTIONS="$supp" "$BIN" -t -c "$f" >"$D/$1.out" 2>&1
+		ASAN_OPTIONS=detect_leaks=1:fast_unwind_on_malloc=0 LSAN_OPTIONS="$supp" "$BIN" -t -c "$f" >"$D/$1.out" 2>&1
 		rc=$?
 	fi
 }

@@ -33,8 +33,10 @@ enum profile_fail {
 	PROFILE_FINGERPRINT
 };
 
-/* Allocate a zeroed profile named name.  NULL on ENOMEM.  Free with profile_free(). */
+/* Allocate a zeroed profile named name (copied; NULL = "").  NULL on ENOMEM.
+ * Free with profile_free(), which frees every malloc'd field above. */
 struct profile *profile_create(const char *name);
+/* profile_free - p and all it owns; NULL is a no-op. */
 void profile_free(struct profile *p);
 
 /*

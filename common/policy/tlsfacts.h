@@ -70,7 +70,8 @@ struct tls_facts {
 	char auth_type[32];
 };
 
-/* Returns the macro's value, or NULL when the MTA did not send it. */
+/* Returns the macro's value, or NULL when the MTA did not send it.  The string
+ * is the caller's and is only read during tlsfacts_collect (f keeps copies). */
 typedef const char *(*tlsfacts_get_fn)(void *arg, const char *name);
 
 /*
