@@ -316,9 +316,10 @@ rules = (
     reply = "550 5.7.10 100% TLS only"; }
 );
 EOF
-check_bad "a bad min_version" 4 "min_version 'TLSv1.4'" <<EOF
+# (TLSv1.4 is a version: newer versions compare by number, defect 5)
+check_bad "a bad min_version" 4 "min_version 'TLS 1.4'" <<EOF
 $HEAD
-  strong = { min_version = "TLSv1.4"; };
+  strong = { min_version = "TLS 1.4"; };
 };
 rules = ( { sender = "a.example"; require = "strong"; } );
 EOF

@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include "config/config.h"
+#include "config/cfg.h"
 #include "util/log.h"
 #include "tap.h"
 
@@ -60,7 +61,7 @@ static const struct {
 	  "test.conf:2: error: 'min_bits' must be an integer, not a string" },
 	{ "bad enum", "\non_error = \"maybe\";\n", "test.conf:2: error: on_error 'maybe': expected one of tempfail, accept, reject" },
 	{ "bad mode", "mode = \"enforcing\";\n", "test.conf:1: error: mode 'enforcing': expected one of enforce, testing" },
-	{ "bad version", "profiles = {\n s = { min_version = \"TLSv1.4\"; };\n};\n", "test.conf:2: error: min_version 'TLSv1.4'" },
+	{ "not a version", "profiles = {\n s = { min_version = \"TLS 1.3\"; };\n};\n", "test.conf:2: error: min_version 'TLS 1.3': expected SSLv3 or TLSvX.Y" },
 	{ "unknown profile", P "rules = (\n { sender = \"a.example\"; require = \"strong\"; }\n);\n",
 	  "test.conf:3: error: unknown profile 'strong' (defined: tls)" },
 	{ "bad CIDR host bits", P "rules = (\n { client = \"192.0.2.1/24\"; require = \"tls\"; }\n);\n",
@@ -104,6 +105,110 @@ static const struct {
 	  " { authenticated = true; require = \"tls\"; }\n);\n", "test.conf:4: error: only one rule may have authenticated" },
 };
 
+/*
+ * Defect 7: every key with a value of the wrong type is an error on its own
+ * line (name = 42 used to pass -t).  The bad key is always on line 2.
+ */
+#define PS "profiles = { tls = { encrypted = true; }; }; "
+static const struct {
+	const char *key, *text;
+} wrong_type[] = {
+	{ "socket", "\nsocket = 1;\n" },
+	{ "socket_mode", "\nsocket_mode = 0660;\n" },
+	{ "user", "\nuser = 1;\n" },
+	{ "group", "\ngroup = true;\n" },
+	{ "pidfile", "\npidfile = [ \"/run/x.pid\" ];\n" },
+	{ "log", "\nlog = \"mail\";\n" },
+	{ "facility", "log = {\n facility = 1; };\n" },
+	{ "level", "log = {\n level = [ \"info\" ]; };\n" },
+	{ "mode", "\nmode = 1;\n" },
+	{ "action", "\naction = true;\n" },
+	{ "on_error", "\non_error = 1;\n" },
+	{ "mta", "\nmta = 1;\n" },
+	{ "profiles", "\nprofiles = \"tls\";\n" },
+	{ "rules", "\nrules = \"x\";\n" },
+	{ "requiretls", "\nrequiretls = true;\n" },
+	{ "encrypted", "profiles = {\n t = { encrypted = 1; }; };\n" },
+	{ "min_version", "profiles = {\n t = { min_version = 12; }; };\n" },
+	{ "min_bits", "profiles = {\n t = { min_bits = 128.5; }; };\n" },
+	{ "client_cert", "profiles = {\n t = { client_cert = 1; }; };\n" },
+	{ "subject", "profiles = {\n t = { subject = 1; }; };\n" },
+	{ "issuer", "profiles = {\n t = { issuer = true; }; };\n" },
+	{ "fingerprint", "profiles = {\n t = { fingerprint = 1; }; };\n" },
+	{ "fingerprint", "profiles = {\n t = { fingerprint = [ 1, 2 ]; }; };\n" },
+	{ "fingerprint", "profiles = {\n t = { fingerprint = [ ]; }; };\n" },
+	{ "fingerprint", "profiles = {\n t = { fingerprint = { a = \"abcd\"; }; }; };\n" },
+	{ "profile", "profiles = {\n t = \"tls\"; };\n" },
+	{ "name", PS "rules = ( { sender = \"a.example\"; require = \"tls\";\n name = 42; } );\n" },
+	{ "name", PS "rules = ( { sender = \"a.example\"; require = \"tls\";\n name = [ \"x\" ]; } );\n" },
+	{ "sender", PS "rules = ( { require = \"tls\";\n sender = 1; } );\n" },
+	{ "sender_list", PS "rules = ( { require = \"tls\";\n sender_list = true; } );\n" },
+	{ "recipient", PS "rules = ( { require = \"tls\";\n recipient = [ 1 ]; } );\n" },
+	{ "recipient_list", PS "rules = ( { require = \"tls\";\n recipient_list = 1; } );\n" },
+	{ "client", PS "rules = ( { require = \"tls\";\n client = 10; } );\n" },
+	{ "authenticated", PS "rules = ( { require = \"tls\";\n authenticated = \"yes\"; } );\n" },
+	{ "require", PS "rules = ( { sender = \"a.example\";\n require = 1; } );\n" },
+	{ "requiretls", PS "requiretls = { };\nrules = ( { sender = \"a.example\"; requiretls = \"yes\"; } );\n" },
+	{ "mode", PS "rules = ( { sender = \"a.example\"; require = \"tls\";\n mode = 1; } );\n" },
+	{ "action", PS "rules = ( { sender = \"a.example\"; require = \"tls\";\n action = false; } );\n" },
+	{ "reply", PS "rules = ( { sender = \"a.example\"; require = \"tls\";\n reply = 550; } );\n" },
+	{ "rule", PS "rules = (\n \"a.example\" );\n" },
+	{ "address_tag", "requiretls = {\n address_tag = 1; };\n" },
+	{ "header", "requiretls = {\n header = true; };\n" },
+	{ "trace_header", "requiretls = {\n trace_header = 1; };\n" },
+	{ "verify", "requiretls = {\n verify = false; };\n" },
+	{ "content", "requiretls = {\n content = \"Subject\"; };\n" },
+	{ "header", "requiretls = { content = (\n { header = 1; match = \"x\"; } ); };\n" },
+	{ "match", "requiretls = { content = (\n { header = \"Subject\"; match = 1; } ); };\n" },
+	{ "strip", "requiretls = { content = (\n { header = \"Subject\"; match = \"x\"; strip = \"yes\"; } ); };\n" },
+	{ "caseless", "requiretls = { content = (\n { header = \"Subject\"; match = \"x\"; caseless = 1; } ); };\n" },
+};
+
+static void test_wrong_types(void)
+{
+	char want[64];
+
+	for (size_t i = 0; i < sizeof(wrong_type) / sizeof(wrong_type[0]); i++) {
+		struct diag d;
+		int found = 0;
+
+		diag_init(&d);
+		struct ruleset *p = config_load(write_file("test.conf", wrong_type[i].text), &d);
+		ok(p == NULL && d.nerrors > 0, "wrong type for %s (row %zu): rejected", wrong_type[i].key, i);
+		snprintf(want, sizeof(want), "test.conf:2: error: ");
+		for (size_t m = 0; m < d.nkept; m++)
+			if (strstr(d.msgs[m], want) && strstr(d.msgs[m], wrong_type[i].key))
+				found = 1;
+		if (!ok(found, "wrong type for %s (row %zu): error on line 2 names it", wrong_type[i].key, i))
+			diag_dump(&d);
+		ruleset_unref(p);
+		diag_free(&d);
+	}
+}
+
+/*
+ * Defect 9: cfg_check_keys on a setting whose members have no names (a list)
+ * must not call strlen(NULL); unnamed members are not keys.
+ */
+static void test_check_keys_unnamed(void)
+{
+	static const char *const allowed[] = { "a", NULL };
+	config_t lc;
+	struct diag d;
+	struct cfg c = { .path = "inline", .d = &d };
+
+	diag_init(&d);
+	config_init(&lc);
+	ok(config_read_string(&lc, "x = ( 1, \"two\", { a = 1; } );\ny = { a = 1; b = 2; };\n") == CONFIG_TRUE,
+	    "inline config parses");
+	cfg_check_keys(&c, config_lookup(&lc, "x"), allowed, "a list");
+	is_int(d.nerrors, 0, "unnamed list members are not unknown keys");
+	cfg_check_keys(&c, config_lookup(&lc, "y"), allowed, "a group");
+	is_int(d.nerrors, 1, "named members are still checked");
+	config_destroy(&lc);
+	diag_free(&d);
+}
+
 int main(void)
 {
 	if (!mkdtemp(dir)) {
@@ -113,6 +218,8 @@ int main(void)
 	log_stderr_only();
 	log_set_level(LOG_LVL_ERR);
 	write_file("bad.txt", "ok.example\n# comment\nx..example\n");
+	test_check_keys_unnamed();
+	test_wrong_types();
 
 	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
 		struct diag d;

@@ -38,13 +38,36 @@ static void test_versions(void)
 		{ "TLSv1.3", 0, TLS_V_1_3, "TLSv1.3" },
 		{ "TLSv1.1", 0, TLS_V_1_1, "TLSv1.1" },
 		{ "sslv3", 0, TLS_V_SSL3, "SSLv3" },
-		{ "TLSv9", -1, TLS_V_NONE, NULL },
+		/* versions newer than this code: by number (defect 5) */
+		{ "TLSv1.4", 0, TLS_V(1, 4), "TLSv1.4" },
+		{ "TLSv1.10", 0, TLS_V(1, 10), "TLSv1.10" },
+		{ "TLSv2", 0, TLS_V(2, 0), "TLSv2.0" },
+		{ "TLSv2.0", 0, TLS_V(2, 0), "TLSv2.0" },
+		{ "tlsv2.1", 0, TLS_V(2, 1), "TLSv2.1" },
+		{ "TLSv9", 0, TLS_V(9, 0), "TLSv9.0" },
+		{ "TLSv99.99", 0, TLS_V(99, 99), "TLSv99.99" },
+		/* not versions at all */
+		{ "TLSv100", -1, TLS_V_NONE, NULL },
+		{ "TLSv1.100", -1, TLS_V_NONE, NULL },
+		{ "TLSv0.9", -1, TLS_V_NONE, NULL },
+		{ "TLSv01.2", -1, TLS_V_NONE, NULL },
+		{ "TLSv1.02", -1, TLS_V_NONE, NULL },
+		{ "TLSv1.", -1, TLS_V_NONE, NULL },
+		{ "TLSv.1", -1, TLS_V_NONE, NULL },
+		{ "TLSv1.2.3", -1, TLS_V_NONE, NULL },
+		{ "TLSv-1", -1, TLS_V_NONE, NULL },
+		{ "TLSv", -1, TLS_V_NONE, NULL },
+		{ "TLS1.2", -1, TLS_V_NONE, NULL },
+		{ "SSLv2", -1, TLS_V_NONE, NULL },
+		{ "SSLv3.0", -1, TLS_V_NONE, NULL },
 		{ "TLSv1.3 ", -1, TLS_V_NONE, NULL },
+		{ " TLSv1.3", -1, TLS_V_NONE, NULL },
 		{ "", -1, TLS_V_NONE, NULL },
 		{ NULL, -1, TLS_V_NONE, NULL },
 	};
 	size_t i;
 	enum tls_version v;
+	char buf[TLS_VERSION_NAMESZ];
 
 	for (i = 0; i < sizeof rows / sizeof rows[0]; i++) {
 		v = TLS_V_NONE;
@@ -52,13 +75,53 @@ static void test_versions(void)
 		       rows[i].in ? rows[i].in : "(null)");
 		if (rows[i].rc == 0) {
 			is_int(v, rows[i].v, "version parse \"%s\" value", rows[i].in);
-			is_str(tls_version_name(v), rows[i].name, "version name of \"%s\"", rows[i].in);
+			is_str(tls_version_name(v, buf, sizeof buf), rows[i].name, "version name of \"%s\"", rows[i].in);
 		}
 	}
-	is_str(tls_version_name(TLS_V_NONE), "none", "version name of TLS_V_NONE");
-	/* Profiles compare with '<': the enum must be in protocol order. */
+	is_str(tls_version_name(TLS_V_NONE, buf, sizeof buf), "none", "version name of TLS_V_NONE");
+	/* Profiles compare with '<': the numbers must be in protocol order. */
 	ok(TLS_V_NONE < TLS_V_SSL3 && TLS_V_SSL3 < TLS_V_1_0 && TLS_V_1_0 < TLS_V_1_1
-	   && TLS_V_1_1 < TLS_V_1_2 && TLS_V_1_2 < TLS_V_1_3, "versions are ordered");
+	   && TLS_V_1_1 < TLS_V_1_2 && TLS_V_1_2 < TLS_V_1_3 && TLS_V_1_3 < TLS_V(1, 4)
+	   && TLS_V(1, 99) < TLS_V(2, 0), "versions are ordered");
+}
+
+/*
+ * The reply, the log line and -q all take their words from tlsfacts_render
+ * (defect 5: %{tls_version} said "none" while the log said TLSv1.4).
+ */
+static void test_render(void)
+{
+	static const struct {
+		const char *label;
+		struct macro m[4];
+		const char *version, *bits, *cert;
+	} rows[] = {
+		{ "plaintext", { { NULL, NULL } }, "none", "none", "none" },
+		{ "TLSv1.3", { { "{tls_version}", "TLSv1.3" }, { "{cipher_bits}", "256" }, { NULL, NULL } },
+		  "TLSv1.3", "256", "none" },
+		{ "TLSv1.4 is named, not none",
+		  { { "{tls_version}", "TLSv1.4" }, { "{cipher_bits}", "256" }, { NULL, NULL } },
+		  "TLSv1.4", "256", "none" },
+		{ "tlsv1.2 canonical", { { "{tls_version}", "tlsv1.2" }, { NULL, NULL } }, "TLSv1.2", "unknown", "none" },
+		{ "not a version: as sent", { { "{tls_version}", "QUIC\r\n" }, { NULL, NULL } },
+		  "QUIC??", "unknown", "none" },
+		{ "cipher only", { { "{cipher}", "AES" }, { "{cipher_bits}", "128" }, { NULL, NULL } },
+		  "unknown", "128", "none" },
+		{ "verified", { { "v", "Postfix 3.7" }, { "{tls_version}", "TLSv1.2" },
+		  { "{cert_subject}", "mx" }, { NULL, NULL } }, "TLSv1.2", "unknown", "verified" },
+	};
+	struct tls_facts f;
+	struct tlsfacts_text t;
+	size_t i;
+
+	for (i = 0; i < sizeof rows / sizeof rows[0]; i++) {
+		tlsfacts_collect(&f, TLS_MTA_AUTO, get, (void *)rows[i].m);
+		memset(&t, 0x55, sizeof t);
+		tlsfacts_render(&f, &t);
+		is_str(t.version, rows[i].version, "render %s: version", rows[i].label);
+		is_str(t.bits, rows[i].bits, "render %s: bits", rows[i].label);
+		is_str(t.cert, rows[i].cert, "render %s: cert", rows[i].label);
+	}
 }
 
 static void test_xtext(void)
@@ -138,7 +201,7 @@ static const struct fact_row {
 	  { { "{tls_version}", "TLSv1.3" }, { "{verify}", "trusted" },
 	    { "{cert_subject}", "/CN=first/OU=x/CN=last" }, { "{cert_fp}", "0A0B" },
 	    { "{cert_md5}", "ffff" }, { NULL, NULL } },
-	  TLS_MTA_SENDMAIL, 1, TLS_V_1_3, -1, 1, 1, 1, "last", "", "0a0b", 0, "TLSv1.3/? cert=verified" },
+	  TLS_MTA_SENDMAIL, 1, TLS_V_1_3, -1, 1, 1, 1, "last", "", "0a0b", 0, "TLSv1.3/unknown cert=verified" },
 	{ "sendmail verify=FAIL", TLS_MTA_AUTO,
 	  { { "v", "8.17.1" }, { "{tls_version}", "TLSv1.2" }, { "{cipher_bits}", "128" },
 	    { "{cert_subject}", "/CN=self.example" }, { "{verify}", "FAIL" }, { NULL, NULL } },
@@ -146,49 +209,55 @@ static const struct fact_row {
 	  "TLSv1.2/128 cert=unverified" },
 	{ "sendmail subject, no {verify}", TLS_MTA_SENDMAIL,
 	  { { "{tls_version}", "TLSv1.2" }, { "{cert_subject}", "/CN=mx.example" }, { NULL, NULL } },
-	  TLS_MTA_SENDMAIL, 1, TLS_V_1_2, -1, 1, 0, 0, "mx.example", "", "", 0, "TLSv1.2/? cert=unverified" },
+	  TLS_MTA_SENDMAIL, 1, TLS_V_1_2, -1, 1, 0, 0, "mx.example", "", "", 0, "TLSv1.2/unknown cert=unverified" },
 	{ "sendmail empty subject = no cert", TLS_MTA_AUTO,
 	  { { "v", "8.17.1" }, { "{tls_version}", "TLSv1.3" }, { "{cert_subject}", "" },
 	    { "{cert_issuer}", "" }, { "{verify}", "NO" }, { NULL, NULL } },
-	  TLS_MTA_SENDMAIL, 1, TLS_V_1_3, -1, 0, 0, 1, "", "", "", 0, "TLSv1.3/? cert=none" },
+	  TLS_MTA_SENDMAIL, 1, TLS_V_1_3, -1, 0, 0, 1, "", "", "", 0, "TLSv1.3/unknown cert=none" },
 	{ "sendmail malformed xtext kept raw", TLS_MTA_SENDMAIL,
 	  { { "{tls_version}", "TLSv1.2" }, { "{cert_subject}", "/CN=bad+Z1name" },
 	    { "{verify}", "OK" }, { NULL, NULL } },
-	  TLS_MTA_SENDMAIL, 1, TLS_V_1_2, -1, 1, 1, 1, "bad+Z1name", "", "", 0, "TLSv1.2/? cert=verified" },
+	  TLS_MTA_SENDMAIL, 1, TLS_V_1_2, -1, 1, 1, 1, "bad+Z1name", "", "", 0, "TLSv1.2/unknown cert=verified" },
 	{ "unknown MTA: DN subject proves nothing", TLS_MTA_AUTO,
 	  { { "{tls_version}", "TLSv1.2" }, { "{cert_subject}", "/O=X/CN=mx+2Ex.example" },
 	    { NULL, NULL } },
-	  TLS_MTA_AUTO, 1, TLS_V_1_2, -1, 1, 0, 0, "mx.x.example", "", "", 0, "TLSv1.2/? cert=unverified" },
+	  TLS_MTA_AUTO, 1, TLS_V_1_2, -1, 1, 0, 0, "mx.x.example", "", "", 0, "TLSv1.2/unknown cert=unverified" },
 	{ "unknown MTA: bare CN proves nothing", TLS_MTA_AUTO,
 	  { { "{cipher}", "AES256" }, { "{cert_subject}", "mx.y.example" },
 	    { "{cert_issuer}", "Y CA" }, { NULL, NULL } },
-	  TLS_MTA_AUTO, 1, TLS_V_NONE, -1, 1, 0, 0, "mx.y.example", "Y CA", "", 0, "unknown/? cert=unverified" },
+	  TLS_MTA_AUTO, 1, TLS_V_NONE, -1, 1, 0, 0, "mx.y.example", "Y CA", "", 0, "unknown/unknown cert=unverified" },
 	{ "bits abc", TLS_MTA_POSTFIX, { { "{tls_version}", "TLSv1.2" }, { "{cipher_bits}", "abc" }, { NULL, NULL } },
-	  TLS_MTA_POSTFIX, 1, TLS_V_1_2, -1, 0, 0, 0, "", "", "", 0, "TLSv1.2/? cert=none" },
+	  TLS_MTA_POSTFIX, 1, TLS_V_1_2, -1, 0, 0, 0, "", "", "", 0, "TLSv1.2/unknown cert=none" },
 	{ "bits -5", TLS_MTA_POSTFIX, { { "{tls_version}", "TLSv1.2" }, { "{cipher_bits}", "-5" }, { NULL, NULL } },
-	  TLS_MTA_POSTFIX, 1, TLS_V_1_2, -1, 0, 0, 0, "", "", "", 0, "TLSv1.2/? cert=none" },
+	  TLS_MTA_POSTFIX, 1, TLS_V_1_2, -1, 0, 0, 0, "", "", "", 0, "TLSv1.2/unknown cert=none" },
 	{ "bits huge", TLS_MTA_POSTFIX,
 	  { { "{tls_version}", "TLSv1.2" }, { "{cipher_bits}", "99999999999" }, { NULL, NULL } },
-	  TLS_MTA_POSTFIX, 1, TLS_V_1_2, -1, 0, 0, 0, "", "", "", 0, "TLSv1.2/? cert=none" },
+	  TLS_MTA_POSTFIX, 1, TLS_V_1_2, -1, 0, 0, 0, "", "", "", 0, "TLSv1.2/unknown cert=none" },
 	{ "bits 100000 is the limit", TLS_MTA_POSTFIX,
 	  { { "{tls_version}", "TLSv1.2" }, { "{cipher_bits}", "100000" }, { NULL, NULL } },
 	  TLS_MTA_POSTFIX, 1, TLS_V_1_2, 100000, 0, 0, 0, "", "", "", 0, "TLSv1.2/100000 cert=none" },
 	{ "bits 100001 too many", TLS_MTA_POSTFIX,
 	  { { "{tls_version}", "TLSv1.2" }, { "{cipher_bits}", "100001" }, { NULL, NULL } },
-	  TLS_MTA_POSTFIX, 1, TLS_V_1_2, -1, 0, 0, 0, "", "", "", 0, "TLSv1.2/? cert=none" },
+	  TLS_MTA_POSTFIX, 1, TLS_V_1_2, -1, 0, 0, 0, "", "", "", 0, "TLSv1.2/unknown cert=none" },
 	{ "bits 0", TLS_MTA_POSTFIX, { { "{tls_version}", "TLSv1.2" }, { "{cipher_bits}", "0" }, { NULL, NULL } },
 	  TLS_MTA_POSTFIX, 1, TLS_V_1_2, 0, 0, 0, 0, "", "", "", 0, "TLSv1.2/0 cert=none" },
-	{ "unknown version TLSv9", TLS_MTA_POSTFIX,
+	{ "future version TLSv9 is a version", TLS_MTA_POSTFIX,
 	  { { "{tls_version}", "TLSv9" }, { "{cipher_bits}", "256" }, { NULL, NULL } },
-	  TLS_MTA_POSTFIX, 1, TLS_V_NONE, 256, 0, 0, 0, "", "", "", 0, "TLSv9/256 cert=none" },
+	  TLS_MTA_POSTFIX, 1, TLS_V(9, 0), 256, 0, 0, 0, "", "", "", 0, "TLSv9.0/256 cert=none" },
+	{ "future version TLSv1.4", TLS_MTA_POSTFIX,
+	  { { "{tls_version}", "TLSv1.4" }, { "{cipher_bits}", "256" }, { NULL, NULL } },
+	  TLS_MTA_POSTFIX, 1, TLS_V(1, 4), 256, 0, 0, 0, "", "", "", 0, "TLSv1.4/256 cert=none" },
+	{ "not a version: shown as sent", TLS_MTA_POSTFIX,
+	  { { "{tls_version}", "TLS 1.3" }, { "{cipher_bits}", "256" }, { NULL, NULL } },
+	  TLS_MTA_POSTFIX, 1, TLS_V_NONE, 256, 0, 0, 0, "", "", "", 0, "TLS 1.3/256 cert=none" },
 	{ "control chars sanitised", TLS_MTA_POSTFIX,
 	  { { "{tls_version}", "TLSv1.2" }, { "{cert_subject}", "evil\r\nRCPT\x01" },
 	    { "{cert_issuer}", "CA\x7f\xc3\xa4" }, { "{auth_type}", "\n" }, { NULL, NULL } },
 	  TLS_MTA_POSTFIX, 1, TLS_V_1_2, -1, 1, 1, 0, "evil??RCPT?", "CA???", "", 1,
-	  "TLSv1.2/? cert=verified" },
+	  "TLSv1.2/unknown cert=verified" },
 	{ "bad fingerprint dropped", TLS_MTA_SENDMAIL,
 	  { { "{tls_version}", "TLSv1.2" }, { "{cert_fp}", "zz:11" }, { NULL, NULL } },
-	  TLS_MTA_SENDMAIL, 1, TLS_V_1_2, -1, 0, 0, 0, "", "", "", 0, "TLSv1.2/? cert=none" },
+	  TLS_MTA_SENDMAIL, 1, TLS_V_1_2, -1, 0, 0, 0, "", "", "", 0, "TLSv1.2/unknown cert=none" },
 };
 
 static void test_collect(void)
@@ -246,6 +315,7 @@ static void test_details(void)
 int main(void)
 {
 	test_versions();
+	test_render();
 	test_xtext();
 	test_collect();
 	test_details();

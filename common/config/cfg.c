@@ -2,6 +2,7 @@
  * cfg - checked access to libconfig settings (see cfg.h).
  */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "config/cfg.h"
@@ -11,6 +12,23 @@ const char *cfg_file(const struct cfg *c, const config_setting_t *s)
 	const char *f = config_setting_source_file(s);
 
 	return f ? f : c->path;
+}
+
+void cfg_nomem(struct cfg *c, const config_setting_t *s)
+{
+	if (s)
+		CFG_ERR(c, s, "out of memory");
+	else
+		diag_add(c->d, DIAG_ERROR, c->path, 0, "out of memory");
+}
+
+char *cfg_strdup(struct cfg *c, const config_setting_t *s, const char *v)
+{
+	char *copy = strdup(v);
+
+	if (!copy)
+		cfg_nomem(c, s);
+	return copy;
 }
 
 /* Edit distance of two short names, for "did you mean" hints. */
@@ -44,10 +62,11 @@ void cfg_check_keys(struct cfg *c, const config_setting_t *group, const char *co
 	for (int i = 0; i < config_setting_length(group); i++) {
 		const config_setting_t *s = config_setting_get_elem(group, (unsigned)i);
 		const char *name = config_setting_name(s), *best = NULL;
-		int bestd = strlen(name) >= 6 ? 4 : 3, found = 0;  /* hint only for close names */
+		int bestd, found = 0;
 
 		if (!name)
-			continue;
+			continue;               /* a list element: not a key */
+		bestd = strlen(name) >= 6 ? 4 : 3;  /* hint only for close names */
 		for (const char *const *k = allowed; *k; k++) {
 			if (strcmp(*k, name) == 0) {
 				found = 1;

@@ -1,5 +1,5 @@
 /*
- * config - read the libconfig-syntax configuration file into a policy
+ * config - read the libconfig-syntax configuration file into a ruleset
  * snapshot (policy/ruleset.h).  Every key is checked: unknown keys, wrong types and
  * bad values are errors naming file:line, so a typo never passes silently.
  * The keys are documented in tlspolicy-milter.conf(5).
@@ -14,10 +14,13 @@
 #define CONFIG_DEFAULT_SOCKET "inet:8895@127.0.0.1"
 
 /*
- * config_load - parse path into a new snapshot (refs = 1; release with
- * ruleset_unref).  Returns NULL when anything is wrong; every error and warning
- * is added to *d (which the caller initialised and frees).  A snapshot is
- * returned only when d->nerrors is 0.
+ * config_load - parse path into a new snapshot (refs = 1; the caller owns
+ * that reference and releases it with ruleset_unref).  Returns NULL when
+ * anything is wrong, an allocation failure included, so a caller that
+ * reloads keeps its old snapshot; every error and warning is added to *d
+ * (which the caller initialised and frees with diag_free).  A snapshot is
+ * returned only when no error was added.  path is copied.  Reads the config
+ * file and the list files it names, with the caller's privileges.
  */
 struct ruleset *config_load(const char *path, struct diag *d);
 

@@ -1,12 +1,13 @@
 /*
  * config_requiretls - the "requiretls" block: the address tag, the routing
  * and trace header fields and the content rules.  Its presence turns
- * REQUIRETLS handling on.
+ * REQUIRETLS handling on.  Fills c->p->requiretls (struct ruleset_requiretls).
  */
 #include <stdlib.h>
 #include <string.h>
 
 #include "config/cfg.h"
+#include "util/printable.h"
 #include "util/domain.h"
 
 static const char *const requiretls_keys[] = {
@@ -22,7 +23,7 @@ static int field_name_ok(const char *v)
 	if (n == 0 || n > 63)
 		return 0;
 	for (; *v; v++)
-		if (*v <= 0x20 || *v >= 0x7f || *v == ':')
+		if (!printable_char((unsigned char)*v) || *v == ' ' || *v == ':')
 			return 0;
 	return 1;
 }
@@ -33,10 +34,10 @@ static char *field_name(struct cfg *c, const config_setting_t *g, const char *ke
 	const char *v = cfg_string(c, g, key, &s);
 
 	if (!v)
-		return strdup(def);
+		return cfg_strdup(c, g, def);
 	if (!field_name_ok(v))
 		CFG_ERR(c, s, "%s '%s': not a header field name", key, v);
-	return strdup(v);
+	return cfg_strdup(c, s, v);
 }
 
 static void load_content(struct cfg *c, const config_setting_t *g)
@@ -72,6 +73,7 @@ static void load_content(struct cfg *c, const config_setting_t *g)
 	}
 	struct requiretls_content **a = realloc(r->content, (r->ncontent + 1) * sizeof(*a));
 	if (!a) {
+		cfg_nomem(c, g);
 		requiretls_content_free(rc);
 		return;
 	}
@@ -79,23 +81,20 @@ static void load_content(struct cfg *c, const config_setting_t *g)
 	a[r->ncontent++] = rc;
 }
 
-void config_requiretls_load(struct cfg *c, config_setting_t *root)
+void config_requiretls_load(struct cfg *c, const config_setting_t *g)
 {
 	struct ruleset_requiretls *r = &c->p->requiretls;
-	config_setting_t *g = cfg_group(c, root, "requiretls");
 	const config_setting_t *s;
 	const char *v;
 
-	if (!g)
-		return;
 	r->enabled = 1;
 	cfg_check_keys(c, g, requiretls_keys, "requiretls");
 	if ((v = cfg_string(c, g, "address_tag", &s)) == NULL && !s)
-		r->tag = strdup("requiretls");
+		r->tag = cfg_strdup(c, g, "requiretls");
 	else if (v && *v) {
 		if (strpbrk(v, "+@\"<> \t") || strlen(v) > 64)
 			CFG_ERR(c, s, "address_tag '%s': letters, digits and '-' '_' '.' only", v);
-		r->tag = strdup(v);
+		r->tag = cfg_strdup(c, s, v);
 	}
 	r->header = field_name(c, g, "header", "X-RequireTLS");
 	r->trace_header = field_name(c, g, "trace_header", "X-RequireTLS-Reason");

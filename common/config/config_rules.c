@@ -1,8 +1,12 @@
 /*
- * config_rules - the "rules" list of the config file: each rule binds a
+ * config_rules - the "rules" block of the config file: each rule binds a
  * profile (require) and/or the REQUIRETLS flag to one kind of key: sender
  * domains, recipient domains (inline or from list files), client addresses
  * and host names, or every authenticated session.
+ *
+ * Fills c->p->rules and the tables that map keys to them (senders,
+ * recipients, clients, client_names, auth_rule).  A key or rule that cannot
+ * be stored (out of memory) is a load error, never a rule that is not there.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -50,6 +54,15 @@ static void for_each_string(struct cfg *c, const config_setting_t *s,
 	}
 }
 
+/* bind_result - count a new key; a failed bind is a load error */
+static void bind_result(struct rule_bind *b, const config_setting_t *s, int r, enum rule_kind kind)
+{
+	if (r == 0)
+		b->c->p->nkeys[kind]++;
+	else if (r < 0)
+		cfg_nomem(b->c, s);
+}
+
 static void bind_domain(struct rule_bind *b, const config_setting_t *s, const char *v)
 {
 	char key[DOMAIN_MAX + 2];
@@ -59,8 +72,7 @@ static void bind_domain(struct rule_bind *b, const config_setting_t *s, const ch
 		CFG_ERR(b->c, s, "bad domain '%s': %s", v, err);
 		return;
 	}
-	if (ruleset_bind_domain(b->c->p, b->table, key, b->rule) == 0)
-		b->c->p->nkeys[b->kind]++;
+	bind_result(b, s, ruleset_bind_domain(b->c->p, b->table, key, b->rule), b->kind);
 }
 
 static int list_add(void *arg, const char *key, int line)
@@ -98,8 +110,7 @@ static void bind_client(struct rule_bind *b, const config_setting_t *s, const ch
 	const char *err;
 
 	if (cidr_parse(v, &cidr, &err) == 0) {
-		if (ruleset_bind_cidr(b->c->p, &cidr, b->rule) == 0)
-			b->c->p->nkeys[RULE_CLIENT]++;
+		bind_result(b, s, ruleset_bind_cidr(b->c->p, &cidr, b->rule), RULE_CLIENT);
 		return;
 	}
 	if (strchr(v, '/') || strchr(v, ':') || strspn(v, "0123456789.") == strlen(v)) {
@@ -112,8 +123,7 @@ static void bind_client(struct rule_bind *b, const config_setting_t *s, const ch
 		CFG_ERR(b->c, s, "bad client '%s': neither an address/prefix (%s) nor a host name (%s)", v, err, derr);
 		return;
 	}
-	if (ruleset_bind_domain(b->c->p, b->c->p->client_names, key, b->rule) == 0)
-		b->c->p->nkeys[RULE_CLIENT_NAME]++;
+	bind_result(b, s, ruleset_bind_domain(b->c->p, b->c->p->client_names, key, b->rule), RULE_CLIENT_NAME);
 }
 
 /* The one kind of key a rule has; -1 (reported) if none or several. */
@@ -143,15 +153,14 @@ static int rule_kind(struct cfg *c, const config_setting_t *g)
 	return kind;
 }
 
-/* "sender bank.example (FILE:12)", or the rule's name. */
-static char *rule_label(struct cfg *c, const config_setting_t *g, enum rule_kind kind)
+/* "sender bank.example (FILE:12)", or the rule's name (NULL: none); NULL (reported) on ENOMEM. */
+static char *rule_label(struct cfg *c, const config_setting_t *g, enum rule_kind kind, const char *name)
 {
 	static const char *const keys[] = { "sender", "sender_list", "recipient", "recipient_list", "client" };
-	const char *name = NULL, *key = NULL, *first = NULL;
+	const char *key = NULL, *first = NULL;
 	int more = 0;
 	char buf[600];
 
-	config_setting_lookup_string(g, "name", &name);
 	for (size_t i = 0; !first && i < sizeof(keys) / sizeof(keys[0]); i++) {
 		const config_setting_t *s = config_setting_get_member(g, keys[i]);
 		if (!s)
@@ -171,7 +180,7 @@ static char *rule_label(struct cfg *c, const config_setting_t *g, enum rule_kind
 	else
 		snprintf(buf, sizeof(buf), "%s %s%s", key ? key : "?", first ? first : "?", more ? " ..." : "");
 	snprintf(buf + strlen(buf), sizeof(buf) - strlen(buf), " (%s:%d)", cfg_file(c, g), config_setting_source_line(g));
-	return strdup(buf);
+	return cfg_strdup(c, g, buf);
 }
 
 static void load_rule(struct cfg *c, const config_setting_t *g)
@@ -223,15 +232,18 @@ static void load_rule(struct cfg *c, const config_setting_t *g)
 			CFG_ERR(c, s, "reply '%.3s...' does not fit action %s (use a %s code)", v,
 			    action_names[r.action], r.action == POLICY_TEMPFAIL ? "4xx" : "5xx");
 	}
-	r.label = rule_label(c, g, r.kind);
+	r.label = rule_label(c, g, r.kind, cfg_string(c, g, "name", NULL));
 
 	struct rule *rules = realloc(p->rules, (p->nrules + 1) * sizeof(*rules));
-	if (!rules) {
+	if (rules)
+		p->rules = rules;
+	else
+		cfg_nomem(c, g);
+	if (!r.label || !rules) {
 		free(r.label);
 		reply_tpl_free(r.reply);
 		return;
 	}
-	p->rules = rules;
 	p->rules[p->nrules++] = r;
 
 	struct rule_bind bind = { .c = c, .rule = (uint32_t)(p->nrules - 1), .kind = r.kind };
@@ -249,16 +261,8 @@ static void load_rule(struct cfg *c, const config_setting_t *g)
 	}
 }
 
-void config_rules_load(struct cfg *c, config_setting_t *root)
+void config_rules_load(struct cfg *c, const config_setting_t *block)
 {
-	config_setting_t *rules = config_setting_get_member(root, "rules");
-
-	if (!rules)
-		return;
-	if (!config_setting_is_list(rules)) {
-		CFG_ERR(c, rules, "'rules' must be a list of groups: rules = ( { ... }, { ... } );");
-		return;
-	}
-	for (int i = 0; i < config_setting_length(rules); i++)
-		load_rule(c, config_setting_get_elem(rules, (unsigned)i));
+	for (int i = 0; i < config_setting_length(block); i++)
+		load_rule(c, config_setting_get_elem(block, (unsigned)i));
 }

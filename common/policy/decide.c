@@ -59,7 +59,7 @@ static void decision_note(struct policy_decision *d, struct policy_verdict *v)
 static void expand_reply(const struct ruleset *p, const struct rule *r, const struct policy_msg *m,
     const char *rcpt, struct policy_verdict *v)
 {
-	char bits[16];
+	struct tlsfacts_text tls;
 	const struct reply_tpl *t;
 	int action = v->verdict == VERDICT_TEMPFAIL || v->verdict == VERDICT_WOULD_TEMPFAIL;
 
@@ -69,15 +69,12 @@ static void expand_reply(const struct ruleset *p, const struct rule *r, const st
 		t = r->reply;
 	else
 		t = p->defaults.reply[r->kind][profile_fail_is_cert(v->fail)][action];
-	if (m->tls.cipher_bits >= 0)
-		snprintf(bits, sizeof(bits), "%d", m->tls.cipher_bits);
-	else
-		snprintf(bits, sizeof(bits), "none");
+	tlsfacts_render(&m->tls, &tls);
 	struct reply_vars vars = {
 		.domain = v->subject,
 		.reason = v->reason,
-		.tls_version = m->tls.encrypted ? tls_version_name(m->tls.version) : "none",
-		.cipher_bits = bits,
+		.tls_version = tls.version,
+		.cipher_bits = tls.bits,
 		.client = m->client_addr,
 		.sender = m->sender_raw,
 		.recipient = rcpt,
@@ -204,7 +201,7 @@ void decide_verdict_format(const struct policy_verdict *v, const char *stage, co
     const char *rcpt_raw, char *buf, size_t bufsz)
 {
 	char sender[300], rcpt[300], client[80], queue[40], rule[300], reason[300], tls[40], reply[500];
-	const struct tls_facts *t = &m->tls;
+	struct tlsfacts_text t;
 
 	log_quote(sender, sizeof(sender), m->sender_raw ? m->sender_raw : "-");
 	log_quote(rcpt, sizeof(rcpt), rcpt_raw ? rcpt_raw : "-");
@@ -212,21 +209,15 @@ void decide_verdict_format(const struct policy_verdict *v, const char *stage, co
 	log_quote(queue, sizeof(queue), m->queue_id && m->queue_id[0] ? m->queue_id : "-");
 	log_quote(rule, sizeof(rule), v->rule ? v->rule->label : v->what ? v->what : "on_error");
 	log_quote(reason, sizeof(reason), v->reason);
-	log_quote(tls, sizeof(tls), t->encrypted ? (t->version != TLS_V_NONE ? tls_version_name(t->version) :
-	    t->version_raw) : "none");
+	tlsfacts_render(&m->tls, &t);
+	log_quote(tls, sizeof(tls), t.version);
 	reply[0] = '\0';
 	if (v->verdict != VERDICT_PASS) {
 		char text[REPLY_TEXT_MAX + 1];
 		log_quote(text, sizeof(text), v->reply.text);
 		snprintf(reply, sizeof(reply), " reply=\"%s %s %s\"", v->reply.rcode, v->reply.xcode, text);
 	}
-	char bits[16];
-	if (t->cipher_bits >= 0)
-		snprintf(bits, sizeof(bits), "%d", t->cipher_bits);
-	else
-		snprintf(bits, sizeof(bits), "-");
 	snprintf(buf, bufsz, "decision stage=%s queue=%s client=%s sender=%s rcpt=%s tls=%s bits=%s cert=%s "
-	    "rule=\"%s\" verdict=%s reason=\"%s\"%s", stage, queue, client, sender, rcpt, tls, bits,
-	    !t->cert_present ? "none" : t->cert_verified ? "verified" : "unverified", rule,
+	    "rule=\"%s\" verdict=%s reason=\"%s\"%s", stage, queue, client, sender, rcpt, tls, t.bits, t.cert, rule,
 	    decide_verdict_name(v->verdict), reason, reply);
 }

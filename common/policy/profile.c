@@ -11,6 +11,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "util/printable.h"
 #include "policy/profile.h"
 
 /* profile_create - zeroed profile; the name is copied */
@@ -51,16 +52,13 @@ static enum profile_fail fail(enum profile_fail e, char *reason, size_t reasonsz
 			      const char *fmt, ...)
 {
 	va_list ap;
-	char *s;
 
 	if (reasonsz == 0)
 		return e;
 	va_start(ap, fmt);
 	vsnprintf(reason, reasonsz, fmt, ap);
 	va_end(ap);
-	for (s = reason; *s != '\0'; s++)
-		if ((unsigned char)*s < 0x20 || (unsigned char)*s > 0x7e)
-			*s = '?';
+	printable_inplace(reason, NULL, '?');
 	return e;
 }
 
@@ -117,6 +115,7 @@ enum profile_fail profile_check(const struct profile *p, const struct tls_facts 
 				char *reason, size_t reasonsz)
 {
 	int need_cert, need_tls;
+	char have[TLS_VERSION_NAMESZ], want[TLS_VERSION_NAMESZ];
 
 	if (reasonsz > 0)
 		reason[0] = '\0';
@@ -132,10 +131,11 @@ enum profile_fail profile_check(const struct profile *p, const struct tls_facts 
 	if (p->min_version != TLS_V_NONE) {
 		if (f->version == TLS_V_NONE)
 			return fail(PROFILE_VERSION, reason, reasonsz, "TLS version unknown, %s required",
-				    tls_version_name(p->min_version));
+				    tls_version_name(p->min_version, want, sizeof want));
 		if (f->version < p->min_version)
 			return fail(PROFILE_VERSION, reason, reasonsz, "%s is below the required %s",
-				    tls_version_name(f->version), tls_version_name(p->min_version));
+				    tls_version_name(f->version, have, sizeof have),
+				    tls_version_name(p->min_version, want, sizeof want));
 	}
 	if (p->min_bits > 0) {
 		if (f->cipher_bits < 0)

@@ -11,7 +11,7 @@ struct profile {
 	char *name;                 /* malloc'd */
 	int line;                   /* config line, for messages */
 	int encrypted;              /* any TLS required (implied by every other field) */
-	enum tls_version min_version;   /* TLS_V_NONE = no minimum */
+	enum tls_version min_version;   /* TLS_V_NONE = no minimum; any newer version passes */
 	int min_bits;               /* 0 = no minimum */
 	int client_cert;            /* 1 = a verified client certificate is required */
 	char *subject;              /* malloc'd or NULL: CN or full DN must equal this (case-insensitive) */
@@ -33,8 +33,10 @@ enum profile_fail {
 	PROFILE_FINGERPRINT
 };
 
-/* Allocate a zeroed profile named name.  NULL on ENOMEM.  Free with profile_free(). */
+/* Allocate a zeroed profile named name (copied; NULL = "").  NULL on ENOMEM.
+ * Free with profile_free(), which frees every malloc'd field above. */
 struct profile *profile_create(const char *name);
+/* profile_free - p and all it owns; NULL is a no-op. */
 void profile_free(struct profile *p);
 
 /*

@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "util/printable.h"
 #include "policy/reply.h"
 
 enum reply_var {
@@ -38,11 +39,6 @@ struct reply_tpl {
 	struct reply_seg *seg;
 	size_t nseg;
 };
-
-static int is_print(unsigned char c)
-{
-	return c >= 0x20 && c <= 0x7e;
-}
 
 static int is_digit(char c)
 {
@@ -149,7 +145,7 @@ static int parse_text(const char *s, size_t start, struct reply_tpl *t, char *er
 
 	/* First, so error messages below only ever quote printable text. */
 	for (i = start; s[i] != '\0'; i++) {
-		if (!is_print((unsigned char)s[i])) {
+		if (!printable_char((unsigned char)s[i])) {
 			set_err(err, errsz, "reply text has a non-printable byte 0x%02x at offset %zu",
 				(unsigned char)s[i], i);
 			return -1;
@@ -267,7 +263,6 @@ static const char *var_value(const struct reply_vars *v, int k)
 void reply_tpl_expand(const struct reply_tpl *t, const struct reply_vars *v, struct reply *out)
 {
 	const struct reply_seg *g;
-	const char *s;
 	size_t i, n, o = 0;
 
 	memcpy(out->rcode, t->rcode, sizeof out->rcode);
@@ -282,8 +277,8 @@ void reply_tpl_expand(const struct reply_tpl *t, const struct reply_vars *v, str
 			continue;
 		}
 		/* values come from the SMTP client: never let CR/LF/NUL through */
-		for (s = var_value(v, g->var); *s != '\0' && o < REPLY_TEXT_MAX; s++)
-			out->text[o++] = is_print((unsigned char)*s) ? *s : '?';
+		printable_copy(out->text + o, REPLY_TEXT_MAX + 1 - o, var_value(v, g->var), NULL, '?');
+		o += strlen(out->text + o);
 	}
 	out->text[o] = '\0';
 }
@@ -297,7 +292,7 @@ char *reply_escape_percent(const char *text, char *buf, size_t bufsz)
 	if (bufsz == 0)
 		return buf;
 	for (; *text != '\0'; text++) {
-		c = is_print((unsigned char)*text) ? *text : '?';
+		c = printable_char((unsigned char)*text) ? *text : '?';
 		if (o + (c == '%' ? 2 : 1) >= bufsz)
 			break;
 		buf[o++] = c;

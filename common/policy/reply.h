@@ -20,7 +20,9 @@ struct reply_tpl;
  * reply_tpl_parse - parse "CODE X.Y.Z text".  CODE is 4xx or 5xx; X.Y.Z is an
  * RFC 3463 enhanced code whose class equals CODE's first digit (subject and
  * detail 0..999); text is non-empty printable ASCII with only known variables.
- * Returns a template (free with reply_tpl_free) or NULL with a reason in err.
+ * Returns a template (the caller's; free with reply_tpl_free; s is not kept)
+ * or NULL with a reason in err ("out of memory" when an allocation failed).
+ * A template is immutable: any number of threads may expand it at once.
  */
 struct reply_tpl *reply_tpl_parse(const char *s, char *err, size_t errsz);
 void reply_tpl_free(struct reply_tpl *t);
@@ -39,9 +41,10 @@ struct reply {
 };
 
 /*
- * reply_tpl_expand - expand t with v into *out.  Substituted values are
- * sanitised (bytes outside printable ASCII become '?'); the text is truncated
- * to REPLY_TEXT_MAX bytes.
+ * reply_tpl_expand - expand t with v into *out (the caller's; it holds
+ * copies, nothing points into v).  Substituted values pass printable_copy
+ * (bytes outside printable ASCII become '?'); the text is truncated to
+ * REPLY_TEXT_MAX bytes.  Never fails.
  */
 void reply_tpl_expand(const struct reply_tpl *t, const struct reply_vars *v, struct reply *out);
 

@@ -3,10 +3,21 @@
  * daemon settings, profiles, rules and the lookup tables that map sender
  * domains, recipient domains and client addresses to rules.
  *
- * Built by config_load() (config.h), then never changed: any number of
+ * Built by config_load() (config/config.h), then never changed: any number of
  * threads read it without locks.  Each session holds a reference
  * (ruleset_ref) for as long as it uses the snapshot, so a reload can swap in a
  * new one while old sessions finish on the old.
+ *
+ * Ownership: the ruleset owns every pointer reachable from it (strings,
+ * profiles, rules, labels, reply templates, tables, the block sub-structs);
+ * the last ruleset_unref frees them all.  Anything a caller gets from it
+ * (ruleset_profile, ruleset_value_rules, rule->require, table lookups) is
+ * borrowed and valid only while the caller holds a reference.
+ *
+ * Each optional top-level block of the config file has its own sub-struct
+ * here (struct ruleset_requiretls; next dns, mta_sts, probe, policy_socket),
+ * filled only by its loader common/config/config_BLOCK.c and released in
+ * ruleset.c.
  */
 #ifndef TP_RULESET_H
 #define TP_RULESET_H
@@ -37,26 +48,28 @@ enum rule_kind {
 
 struct rule {
 	enum rule_kind kind;
-	char *label;                /* "sender bank.example (FILE:12)": for logs and -q */
+	char *label;                /* owned: "sender bank.example (FILE:12)", for logs and -q; never NULL */
 	int line;                   /* config line */
-	const struct profile *require;  /* NULL: no TLS requirement (e.g. requiretls only) */
+	const struct profile *require;  /* borrowed from profiles[]; NULL: no TLS requirement (requiretls only) */
 	int requiretls;             /* flag matching mail for REQUIRETLS */
 	enum policy_mode mode;
 	enum policy_action action;
 	struct reply_tpl *reply;    /* owned; NULL = the default reply for the failure */
 };
 
-/* REQUIRETLS handling (the "requiretls" block); off when the block is absent. */
+/* REQUIRETLS handling (the "requiretls" block, config_requiretls.c); off when
+ * the block is absent.  All pointers owned. */
 struct ruleset_requiretls {
 	int enabled;
 	char *tag;                  /* address tag, NULL = convention off */
-	char *header;               /* routing field, value "yes" */
-	char *trace_header;         /* field saying why the message was flagged */
+	char *header;               /* routing field, value "yes"; set when enabled */
+	char *trace_header;         /* field saying why the message was flagged; set when enabled */
 	struct requiretls_content **content;
 	size_t ncontent;
 };
 
-/* Default reply templates: [kind][cert failure?][action]. */
+/* Default reply templates: [kind][cert failure?][action].  Owned; never NULL
+ * in a snapshot config_load returned (a failed parse fails the load). */
 struct policy_defaults {
 	struct reply_tpl *reply[RULE_KINDS][2][2];
 	struct reply_tpl *on_error[2];  /* [action] for internal errors */
@@ -66,10 +79,10 @@ struct ruleset {
 	int refs;                   /* atomic */
 	char *file;                 /* config path */
 
-	/* daemon settings (a reload cannot change socket, user, group) */
-	char *socket;
+	/* daemon settings (a reload cannot change socket, user, group); owned */
+	char *socket;               /* never NULL in a loaded snapshot */
 	int socket_mode;            /* -1 = leave as created */
-	char *user, *group, *pidfile;
+	char *user, *group, *pidfile;   /* NULL = not set */
 	int log_facility, log_level;
 	enum tls_mta mta;
 
@@ -77,9 +90,10 @@ struct ruleset {
 	enum policy_action action;
 	enum policy_on_error on_error;
 
-	struct profile **profiles;
+	/* The core every block refers to (config_profiles.c, config_rules.c). */
+	struct profile **profiles;  /* owned, each profile owned */
 	size_t nprofiles;
-	struct rule *rules;
+	struct rule *rules;         /* owned; indexes are the table values */
 	size_t nrules;
 
 	/* Table values: a rule index, or POLICY_MULTI | index into multi[]
@@ -97,24 +111,34 @@ struct ruleset {
 
 #define POLICY_MULTI 0x80000000u
 
-/* Allocate an empty policy with defaults and refs = 1.  NULL on ENOMEM. */
+/* Allocate an empty ruleset with defaults and refs = 1.  NULL on ENOMEM. */
 struct ruleset *ruleset_create(void);
-/* Take / drop a reference; the last ruleset_unref frees everything. */
+/* Take a reference (any thread); returns p. */
 struct ruleset *ruleset_ref(struct ruleset *p);
+/* Drop a reference (any thread); the last one frees p and all it owns.  NULL is a no-op. */
 void ruleset_unref(struct ruleset *p);
 
-/* Find a profile by name; NULL if none. */
+/* The profile named name (borrowed: lives as long as p), or NULL. */
 const struct profile *ruleset_profile(const struct ruleset *p, const char *name);
 
 /*
- * policy_bind - make key (normalised domain key, see domain.h) of the given
- * table point at rule ruleidx, joining any rule already bound to it.
- * Returns 0, 1 if ruleidx was already bound to that key, -1 on ENOMEM.
+ * ruleset_bind_domain - make key (normalised domain key, see domain.h; the
+ * table copies it) of table t (one of p's) point at rule ruleidx, joining any
+ * rule already bound to it.  ruleset_bind_cidr likewise for p->clients.
+ * For config loaders only: a snapshot is immutable once published.
+ * Returns 0, 1 if ruleidx was already bound to that key, -1 on ENOMEM (the
+ * binding is then missing: the caller must fail the load).
  */
 int ruleset_bind_domain(struct ruleset *p, struct dtable *t, const char *key, uint32_t ruleidx);
 int ruleset_bind_cidr(struct ruleset *p, const struct cidr *c, uint32_t ruleidx);
 
-/* The rules a table value stands for: fills *n and returns the array. */
+/*
+ * ruleset_value_rules - the rule indexes a table value stands for; fills *n.
+ * Careful: for a value naming one rule the result IS value (the caller's own
+ * pointer, *n = 1), so it lives only as long as the caller's copy of the
+ * value; for POLICY_MULTI it is p's array (borrowed, lives as long as p).
+ * Never free it; do not keep it beyond both.
+ */
 const uint32_t *ruleset_value_rules(const struct ruleset *p, const uint32_t *value, uint32_t *n);
 
 /* 1 when some recipient rule exists or REQUIRETLS needs to see recipients

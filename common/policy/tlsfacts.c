@@ -10,54 +10,69 @@
 #include <strings.h>
 #include <stdio.h>
 
+#include "util/printable.h"
 #include "policy/tlsfacts.h"
 #include "policy/profile.h"
 
-static const struct {
-	const char *name;
-	enum tls_version v;
-} tls_version_tab[] = {
-	{ "SSLv3", TLS_V_SSL3 },
-	{ "TLSv1", TLS_V_1_0 },
-	{ "TLSv1.0", TLS_V_1_0 },
-	{ "TLSv1.1", TLS_V_1_1 },
-	{ "TLSv1.2", TLS_V_1_2 },
-	{ "TLSv1.3", TLS_V_1_3 },
-};
+/* version_number - 1..99 without a leading zero at *s; its value and length in *len, else -1 */
+static int version_number(const char *s, size_t *len)
+{
+	size_t n = 0;
+	int v = 0;
 
-/* tls_version_parse - name to enum */
+	while (n < 3 && s[n] >= '0' && s[n] <= '9')
+		v = v * 10 + (s[n++] - '0');
+	if (n == 0 || n > 2 || (n == 2 && s[0] == '0'))
+		return -1;
+	*len = n;
+	return v;
+}
+
+/* tls_version_parse - "SSLv3", "TLSvX", "TLSvX.Y" to a number */
 int tls_version_parse(const char *s, enum tls_version *v)
 {
-	size_t i;
+	int major, minor = 0;
+	size_t n;
 
 	if (s == NULL)
 		return -1;
-	for (i = 0; i < sizeof tls_version_tab / sizeof tls_version_tab[0]; i++) {
-		if (strcasecmp(s, tls_version_tab[i].name) == 0) {
-			*v = tls_version_tab[i].v;
-			return 0;
-		}
+	if (strcasecmp(s, "SSLv3") == 0) {
+		*v = TLS_V_SSL3;
+		return 0;
 	}
-	return -1;
+	if (strncasecmp(s, "TLSv", 4) != 0)
+		return -1;
+	s += 4;
+	if ((major = version_number(s, &n)) < 1)
+		return -1;
+	s += n;
+	if (*s == '.') {
+		if ((minor = version_number(s + 1, &n)) < 0)
+			return -1;
+		s += 1 + n;
+	}
+	if (*s != '\0')
+		return -1;
+	*v = TLS_V(major, minor);
+	return 0;
 }
 
-/* tls_version_name - enum to canonical name */
-const char *tls_version_name(enum tls_version v)
+/* tls_version_name - number to canonical name */
+const char *tls_version_name(enum tls_version v, char *buf, size_t bufsz)
 {
-	switch (v) {
-	case TLS_V_NONE: return "none";
-	case TLS_V_SSL3: return "SSLv3";
-	case TLS_V_1_0: return "TLSv1";
-	case TLS_V_1_1: return "TLSv1.1";
-	case TLS_V_1_2: return "TLSv1.2";
-	case TLS_V_1_3: return "TLSv1.3";
-	}
-	return "unknown";
-}
+	int n = (int)v;
 
-static int is_print(unsigned char c)
-{
-	return c >= 0x20 && c <= 0x7e;
+	if (n == TLS_V_NONE)
+		snprintf(buf, bufsz, "none");
+	else if (n == TLS_V_SSL3)
+		snprintf(buf, bufsz, "SSLv3");
+	else if (n == TLS_V_1_0)
+		snprintf(buf, bufsz, "TLSv1");
+	else if (n >= 100 && n <= 9999)
+		snprintf(buf, bufsz, "TLSv%d.%d", n / 100, n % 100);
+	else
+		snprintf(buf, bufsz, "unknown");
+	return buf;
 }
 
 static int hexval(unsigned char c)
@@ -74,13 +89,7 @@ static int hexval(unsigned char c)
 /* copy_sane - copy src (NULL = "") as printable ASCII, truncating to dstsz */
 static void copy_sane(char *dst, size_t dstsz, const char *src)
 {
-	size_t i = 0;
-
-	if (src != NULL) {
-		for (; src[i] != '\0' && i + 1 < dstsz; i++)
-			dst[i] = is_print((unsigned char)src[i]) ? src[i] : '?';
-	}
-	dst[i] = '\0';
+	printable_copy(dst, dstsz, src, NULL, '?');
 }
 
 /* xtext_decode - RFC 3461 xtext to printable ASCII */
@@ -108,7 +117,7 @@ int xtext_decode(const char *in, char *out, size_t outsz)
 			out[o] = '\0';
 			return -1;
 		}
-		out[o++] = is_print(c) ? (char)c : '?';
+		out[o++] = printable_char(c) ? (char)c : '?';
 	}
 	out[o] = '\0';
 	return 0;
@@ -255,24 +264,39 @@ void tlsfacts_collect(struct tls_facts *f, enum tls_mta mta, tlsfacts_get_fn get
 		f->fingerprint[0] = '\0';
 }
 
-/* tlsfacts_describe - one short token for log lines */
+/* tlsfacts_render - the one text form of the facts */
+void tlsfacts_render(const struct tls_facts *f, struct tlsfacts_text *t)
+{
+	if (!f->encrypted) {
+		snprintf(t->version, sizeof t->version, "none");
+		snprintf(t->bits, sizeof t->bits, "none");
+		snprintf(t->cert, sizeof t->cert, "none");
+		return;
+	}
+	if (f->version != TLS_V_NONE)
+		tls_version_name(f->version, t->version, sizeof t->version);
+	else if (f->version_raw[0] != '\0')
+		printable_copy(t->version, sizeof t->version, f->version_raw, NULL, '?');
+	else
+		snprintf(t->version, sizeof t->version, "unknown");
+	if (f->cipher_bits >= 0)
+		snprintf(t->bits, sizeof t->bits, "%d", f->cipher_bits);
+	else
+		snprintf(t->bits, sizeof t->bits, "unknown");
+	snprintf(t->cert, sizeof t->cert, "%s",
+		 f->cert_verified ? "verified" : f->cert_present ? "unverified" : "none");
+}
+
+/* tlsfacts_describe - one short token for -q */
 void tlsfacts_describe(const struct tls_facts *f, char *buf, size_t bufsz)
 {
-	const char *ver, *cert;
-	char bits[16];
+	struct tlsfacts_text t;
 
 	if (bufsz == 0)
 		return;
-	if (!f->encrypted) {
+	tlsfacts_render(f, &t);
+	if (!f->encrypted)
 		snprintf(buf, bufsz, "none");
-		return;
-	}
-	ver = f->version != TLS_V_NONE ? tls_version_name(f->version)
-	    : f->version_raw[0] != '\0' ? f->version_raw : "unknown";
-	if (f->cipher_bits >= 0)
-		snprintf(bits, sizeof bits, "%d", f->cipher_bits);
 	else
-		snprintf(bits, sizeof bits, "?");
-	cert = f->cert_verified ? "verified" : f->cert_present ? "unverified" : "none";
-	snprintf(buf, bufsz, "%s/%s cert=%s", ver, bits, cert);
+		snprintf(buf, bufsz, "%s/%s cert=%s", t.version, t.bits, t.cert);
 }

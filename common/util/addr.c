@@ -17,6 +17,7 @@
 #include <strings.h>
 
 #include "util/addr.h"
+#include "util/printable.h"
 
 /* addr_fail - set the reason and report failure */
 static int addr_fail(const char **err, const char *why)
@@ -135,9 +136,13 @@ static int addr_split(const char *arg, struct addr *out, const char **err)
 		out->null = 1;
 		return 0;
 	}
-	/* CR/LF or other controls would end up in logs and replies. */
+	/*
+	 * CR/LF or other controls would end up in logs and replies.  Bytes
+	 * >= 0x80 are allowed here (SMTPUTF8 local parts); printable() replaces
+	 * them only when the address is shown.
+	 */
 	for (i = 0; arg[i]; i++)
-		if ((unsigned char)arg[i] < 0x20 || arg[i] == 0x7f)
+		if (!printable_char((unsigned char)arg[i]) && (unsigned char)arg[i] < 0x80)
 			return addr_fail(err, "control character in address");
 	p = arg;
 	end = arg + i;

@@ -8,6 +8,7 @@
 
 #include "util/diag.h"
 #include "util/log.h"
+#include "util/printable.h"
 
 void diag_init(struct diag *d)
 {
@@ -44,6 +45,8 @@ void diag_add(struct diag *d, enum diag_kind kind, const char *file, int line, c
 	if (!m)
 		return;
 	snprintf(m, len, "%s%s: %s", where, kind == DIAG_ERROR ? "error" : "warning", text);
+	/* messages quote config values and list lines: keep them one printable line */
+	printable_inplace(m, NULL, '?');
 	d->msgs[d->nkept++] = m;
 }
 

@@ -8,6 +8,7 @@
 #include <syslog.h>
 
 #include "util/log.h"
+#include "util/printable.h"
 
 static int log_syslog;                  /* set once by log_open(), before threads */
 static int log_stderr = 1;
@@ -70,15 +71,8 @@ int log_level_parse(const char *name)
 
 char *log_quote(char *out, size_t outsz, const char *s)
 {
-	size_t o = 0;
-
-	for (; s && *s && o + 1 < outsz; s++) {
-		unsigned char c = (unsigned char)*s;
-		out[o++] = (c < 0x20 || c > 0x7e || c == '"' || c == '\\') ? '?' : (char)c;
-	}
-	if (outsz)
-		out[o] = '\0';
-	return out;
+	/* '"' and '\\' too: a quoted log field must not end early or escape */
+	return printable_copy(out, outsz, s, "\"\\", '?');
 }
 
 static void log_v(enum log_level level, const char *fmt, va_list ap)
