@@ -171,7 +171,7 @@ int main(void)
 		if (r->rcpt) {
 			if (addr_parse(r->rcpt, &rcpt, &rerr) == 0)
 				rerr = NULL;
-			decide_rcpt(p, &m, &rcpt, rerr, &dec);
+			decide_rcpt(p, &m, r->rcpt, &rcpt, rerr, &dec);
 		} else
 			decide_mail(p, &m, &dec);
 
@@ -210,7 +210,7 @@ int main(void)
 		memset(&m, 0, sizeof(m));
 		m.sender_raw = "<a@x.example>";
 		addr_parse("<u@test.example>", &rcpt, &err);
-		decide_rcpt(p, &m, &rcpt, NULL, &dec);
+		decide_rcpt(p, &m, "<u@test.example>", &rcpt, NULL, &dec);
 		ok(dec.n == 1 && dec.v[0].verdict == VERDICT_WOULD_REJECT, "testing mode gives would-reject");
 	}
 	ruleset_unref(p);
