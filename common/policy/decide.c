@@ -156,8 +156,7 @@ static void decide_fail(const struct ruleset *p, const struct policy_msg *m, con
 }
 
 /* An address too long to parse: refused whatever on_error says (see decide.h). */
-static int decide_too_long(const struct policy_msg *m, const char *raw, const char *err, int rcpt,
-    struct policy_decision *d)
+static int decide_too_long(const char *raw, const char *err, int rcpt, struct policy_decision *d)
 {
 	struct policy_verdict scratch, *v;
 	size_t len = raw ? strlen(raw) : 0;
@@ -174,7 +173,6 @@ static int decide_too_long(const struct policy_msg *m, const char *raw, const ch
 	snprintf(v->reply.xcode, sizeof(v->reply.xcode), "%s", rcpt ? "5.1.3" : "5.1.7");
 	snprintf(v->reply.text, sizeof(v->reply.text), "%s address too long to check its TLS policy",
 	    rcpt ? "Recipient" : "Sender");
-	(void)m;
 	decision_note(d, v);
 	return 1;
 }
@@ -219,7 +217,7 @@ void decide_mail(const struct ruleset *p, const struct policy_msg *m, struct pol
 		decide_rule(p, &p->rules[p->auth_rule], m, m->tls.auth_type, NULL, d);
 	}
 	if (dtable_count(p->senders) > 0) {
-		if (!m->sender_ok && decide_too_long(m, m->sender_raw, m->sender_err, 0, d))
+		if (!m->sender_ok && decide_too_long(m->sender_raw, m->sender_err, 0, d))
 			return;
 		if (!m->sender_ok)
 			decide_fail(p, m, m->sender_raw ? m->sender_raw : "", m->sender_err ? m->sender_err :
@@ -235,7 +233,7 @@ void decide_rcpt(const struct ruleset *p, const struct policy_msg *m, const char
 	decision_init(d);
 	if (dtable_count(p->recipients) == 0)
 		return;
-	if (rcpt_err && decide_too_long(m, rcpt_raw, rcpt_err, 1, d))
+	if (rcpt_err && decide_too_long(rcpt_raw, rcpt_err, 1, d))
 		return;
 	if (rcpt_err) {
 		char why[200];
@@ -249,6 +247,14 @@ void decide_rcpt(const struct ruleset *p, const struct policy_msg *m, const char
 			text[0] = '\0';
 		decide_domain(p, p->recipients, rcpt->domain, m, text, d);
 	}
+}
+
+void decide_only(struct policy_decision *d, const struct policy_verdict *v)
+{
+	decision_init(d);
+	d->v[0] = *v;
+	d->n = 1;
+	decision_note(d, &d->v[0]);
 }
 
 void decide_error(const struct ruleset *p, const struct policy_msg *m, const char *reason,

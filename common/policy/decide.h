@@ -102,6 +102,9 @@ void decide_rcpt(const struct ruleset *p, const struct policy_msg *m, const char
 void decide_error(const struct ruleset *p, const struct policy_msg *m, const char *reason,
     struct policy_decision *d);
 
+/* decide_only - d holds v alone (e.g. the REQUIRETLS refusal at MAIL). */
+void decide_only(struct policy_decision *d, const struct policy_verdict *v);
+
 const char *decide_verdict_name(enum verdict v);
 
 /*

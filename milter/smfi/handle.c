@@ -164,9 +164,7 @@ sfsistat handle_envfrom(const struct mctx *m, char **argv)
 	struct policy_verdict refuse;
 	if (decide_requiretls_mail(s->policy, f, argv[0] ? argv + 1 : NULL, d, &s->msg.plan, &refuse)) {
 		/* the refusal is answered like any other verdict */
-		d->v[0] = refuse;
-		d->n = 1;
-		d->act = 0;
+		decide_only(d, &refuse);
 		return answer(m, s, d, "mail", NULL);
 	}
 	/* Nothing is left to decide for this message: spare the MTA the later round trips. */
