@@ -79,9 +79,9 @@ int requiretls_plan_rcpt(struct requiretls_plan *p, const char *from, const char
  * requiretls_plan_header - one header field of the message, in order: runs
  * the content rules (flagging and recording strips) and notes
  * "TLS-Required: No".  file names the config in why ("content Subject
- * (FILE:12)").  A stripped value is written back unfolded and printable
- * (printable_copy: CR, LF, tabs and other bytes become spaces), and never
- * empty (an empty value would make the MTA delete the field): " " then.
+ * (FILE:12)").  A stripped value is written back unfolded (CR and LF
+ * dropped) and printable (printable_inplace: tabs and other bytes become
+ * spaces), and never empty (an empty value would make the MTA delete the field): " " then.
  * Returns 0, -1 on error (p->error set: out of memory, or a pattern hit its
  * match limit).
  */
