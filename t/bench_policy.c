@@ -64,7 +64,7 @@ static double time_decisions(const struct ruleset *p, long n, long q, int hits, 
 			long k = (i * 7919) % n;
 			snprintf(arg, sizeof(arg), hits ? "<user@d%ld.forced.example>" : "<user@m%ld.other.example>", k);
 			addr_parse(arg, &a, &err);
-			decide_rcpt(p, &m, &a, NULL, &d);
+			decide_rcpt(p, &m, arg, &a, NULL, &d);
 			if ((hits && (d.act < 0 || d.v[d.act].verdict != VERDICT_REJECT)) || (!hits && d.n != 0))
 				(*wrong)++;
 		}

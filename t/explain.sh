@@ -72,6 +72,14 @@ profiles = { tls = { encrypted = true; }; };
 rules = ( { recipient = "secure.example"; require = "tls"; } );
 EOF
 
+cat >"$D/limit.conf" <<EOF
+# explain.sh: a content rule that backtracks catastrophically on some subjects
+socket = "unix:$D/milter.sock";
+requiretls = {
+  content = ( { header = "Subject"; match = "(\\\\w+\\\\s?)*!|\\\\[secure\\\\]"; } );
+};
+EOF
+
 cat >"$D/bad.conf" <<EOF
 # explain.sh: a broken file (line 4)
 socket = "unix:$D/milter.sock";
@@ -273,12 +281,52 @@ q "REQUIRETLS parameter over TLS: flagged (param)" 0 "$MAIN" \
 	"requiretls: flagged (param): MAIL FROM parameter REQUIRETLS"
 q "REQUIRETLS parameter on a plaintext session: exit 3, 530 5.7.10" 3 "$MAIN" \
 	sender=a@sender.example param=REQUIRETLS rcpt=b@y.example -- \
-	"mail: REQUIRETLS parameter on a plaintext session" \
+	"rule=\"REQUIRETLS parameter\" verdict=reject reason=\"REQUIRETLS on a plaintext session\"" \
 	"  => the MTA answers: 530 5.7.10 REQUIRETLS needs a TLS session: use STARTTLS first" \
 	"verdict: refused at MAIL FROM" "!requiretls: flagged"
 q "a refused tagged recipient is not rewritten" 3 "$MAIN" \
 	sender=a@sender.example rcpt=a+requiretls@secure.example -- \
 	"verdict=reject" "requiretls: not flagged" "!becomes"
+
+# issue 9: -q runs the daemon's own milter steps
+q "-q says what the daemon logs at end of message (the requiretls line)" 0 "$MAIN" \
+	sender=a@sender.example rcpt=a+requiretls@x.example -- \
+	"requiretls queue=- client=- sender=<a@sender.example> triggers=tag rcpts_rewritten=1 headers_changed=0"
+# defect 2: a pattern that hits the PCRE2 match limit reaches on_error (tempfail), not "not flagged"
+q "content pattern over its match limit: on_error (tempfail), exit 4" 4 "$D/limit.conf" \
+	sender=a@sender.example rcpt=b@y.example \
+	"header=Subject: aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa [secure]" -- \
+	"requiretls: error" "rule=\"on_error\" verdict=tempfail" \
+	"  => the MTA answers: 451 4.3.0 TLS policy check failed: " "!requiretls: not flagged" "!verdict: accepted"
+# defect 3: every TLS-Required: No, whatever the count
+set -- sender=a@sender.example rcpt=a+requiretls@x.example
+i=0
+while [ $i -lt 35 ]; do set -- "$@" "header=TLS-Required: No"; i=$((i + 1)); done
+q "35 TLS-Required: No fields on a flagged message: all deleted, #35 to #1" 0 "$MAIN" "$@" -- \
+	"  header TLS-Required #35 is deleted" "  header TLS-Required #30 is deleted" \
+	"  header TLS-Required #1 is deleted" "headers_changed=35"
+# defect 9: a Subject that is only the tag keeps the field
+q "Subject that is only [secure]: kept as one space (empty would delete it)" 0 "$MAIN" \
+	sender=a@sender.example rcpt=b@y.example "header=Subject: [secure]" -- \
+	'  header Subject #1 becomes " "'
+# defect 9: the 65th rcpt= (and later) are decided too
+set -- sender=a@sender.example
+i=0
+while [ $i -lt 69 ]; do set -- "$@" "rcpt=r$i@other.example"; i=$((i + 1)); done
+q "70 rcpt= words: the 70th (secure.example, plaintext) is rejected, exit 3" 3 "$MAIN" "$@" rcpt=x@secure.example -- \
+	"rcpt=<x@secure.example>" "verdict=reject" "verdict: some recipients refused"
+# defect 12: long addresses are parsed whole or refused, whatever on_error says
+long=$(printf '%0300d' 0)
+q "sender with a 300-byte local part in bank.example: refused with 553 5.1.7, exit 3" 3 "$MAIN" \
+	"sender=$long@bank.example" tls_version=TLSv1.3 cipher_bits=256 -- \
+	"verdict=reject" "  => the MTA answers: 553 5.1.7 Sender address too long to check its TLS policy"
+q "recipient with a 300-byte local part: refused with 553 5.1.3, exit 3" 3 "$MAIN" \
+	sender=a@sender.example "rcpt=$long@secure.example" -- \
+	"  => the MTA answers: 553 5.1.3 Recipient address too long to check its TLS policy"
+route=$(i=0; while [ $i -lt 40 ]; do printf '@relay%02d.example,' $i; i=$((i + 1)); done)
+q "sender of 600+ bytes (a source route) in bank.example: parsed whole, the rule applies" 3 "$MAIN" \
+	"sender=${route%,}:a@bank.example" -- \
+	"rule=\"sender bank.example ($MAIN:$L_BANK)\" verdict=reject"
 
 # ---- -q and the daemon agree: the same inputs through miltertest ----
 

@@ -171,7 +171,7 @@ int main(void)
 		if (r->rcpt) {
 			if (addr_parse(r->rcpt, &rcpt, &rerr) == 0)
 				rerr = NULL;
-			decide_rcpt(p, &m, &rcpt, rerr, &dec);
+			decide_rcpt(p, &m, r->rcpt, &rcpt, rerr, &dec);
 		} else
 			decide_mail(p, &m, &dec);
 
@@ -210,8 +210,36 @@ int main(void)
 		memset(&m, 0, sizeof(m));
 		m.sender_raw = "<a@x.example>";
 		addr_parse("<u@test.example>", &rcpt, &err);
-		decide_rcpt(p, &m, &rcpt, NULL, &dec);
+		decide_rcpt(p, &m, "<u@test.example>", &rcpt, NULL, &dec);
 		ok(dec.n == 1 && dec.v[0].verdict == VERDICT_WOULD_REJECT, "testing mode gives would-reject");
+	}
+	/* issue 9 defect 12: an address longer than the parser holds is refused
+	 * (553) whatever on_error says, at MAIL and at RCPT */
+	{
+		struct policy_msg m;
+		struct policy_decision dec;
+		struct addr rcpt;
+		const char *err;
+		char longaddr[400];
+		memset(&m, 0, sizeof(m));
+		snprintf(longaddr, sizeof(longaddr), "<%0300d@bank.example>", 0);
+		m.sender_raw = longaddr;
+		m.sender_ok = addr_parse(longaddr, &m.sender, &m.sender_err) == 0;
+		decide_mail(p, &m, &dec);
+		ok(!m.sender_ok && decide_outcome(&dec) == DECIDE_REJECT &&
+		    strcmp(dec.v[dec.act].reply.rcode, "553") == 0 && strcmp(dec.v[dec.act].reply.xcode, "5.1.7") == 0,
+		    "300-byte sender local part: refused with 553 5.1.7");
+		m.sender_raw = "<a@x.example>";
+		m.sender_ok = addr_parse(m.sender_raw, &m.sender, &m.sender_err) == 0;
+		snprintf(longaddr, sizeof(longaddr), "<%0300d@x.example>", 0);
+		if (addr_parse(longaddr, &rcpt, &err) == 0)
+			err = NULL;
+		decide_rcpt(p, &m, longaddr, &rcpt, err, &dec);
+		ok(err && decide_outcome(&dec) == DECIDE_REJECT && strcmp(dec.v[dec.act].reply.xcode, "5.1.3") == 0,
+		    "300-byte recipient local part: refused with 553 5.1.3");
+		addr_parse("<u@nowhere.example>", &rcpt, &err);
+		decide_rcpt(p, &m, "<u@nowhere.example>", &rcpt, NULL, &dec);
+		ok(decide_outcome(&dec) == DECIDE_ACCEPT, "no rule: outcome accept");
 	}
 	ruleset_unref(p);
 	return tap_done();

@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "config/config.h"
@@ -117,7 +118,73 @@ int main(void)
 		requiretls_plan_free(&p);
 		is_int(p.nhdrs + p.nrcpts + p.triggers, 0, "free leaves an empty plan");
 		requiretls_plan_finish(&p);
-		ok(p.nhdrs == 1 && p.hdrs[0].index == 1 && !p.hdrs[0].value, "headers unseen: one blind TLS-Required deletion");
+		is_int(p.nhdrs, 0, "no TLS-Required field seen: nothing deleted");
+		requiretls_plan_free(&p);
+
+		/* issue 9 defect 3: every "TLS-Required: No" goes, whatever the count
+		 * (occurrences 30+ used to collapse onto one bit) */
+		for (int i = 0; i < 40; i++)
+			requiretls_plan_header(&p, &c, 1, "f.conf", "TLS-Required", "No");
+		requiretls_plan_header(&p, &c, 1, "f.conf", "Subject", "[secure] x");
+		requiretls_plan_finish(&p);
+		int all = p.nhdrs == 41;
+		for (size_t i = 1; all && i < p.nhdrs; i++)
+			all = strcmp(p.hdrs[i].name, "TLS-Required") == 0 && p.hdrs[i].index == 41 - (int)i &&
+			    !p.hdrs[i].value;
+		ok(all, "40 TLS-Required: No fields: 40 deletions, #40 down to #1 (got %zu edits)", p.nhdrs);
+		requiretls_plan_free(&p);
+
+		/* more distinct field names than the old fixed table of 16: still counted */
+		struct requiretls_content *rules[20];
+		for (int i = 0; i < 20; i++) {
+			char h[96];
+			snprintf(h, sizeof(h), "X-Field-%02d-with-a-long-name-beyond-sixty-four-bytes-of-text-%d", i, i);
+			rules[i] = requiretls_content_create(h, "^\\[secure\\]\\s*", 0, 1, 20 + i, err, sizeof(err));
+		}
+		for (int i = 0; i < 20; i++)
+			requiretls_plan_header(&p, rules, 20, "f.conf", requiretls_content_header(rules[i]), "no tag");
+		requiretls_plan_header(&p, rules, 20, "f.conf", requiretls_content_header(rules[19]), "[secure] y");
+		ok(p.nhdrs == 1 && p.hdrs[0].index == 2 && strcmp(p.hdrs[0].value, "y") == 0,
+		    "20 distinct long field names: the strip of the 20th field's 2nd occurrence is kept");
+		requiretls_plan_free(&p);
+		for (int i = 0; i < 20; i++)
+			requiretls_content_free(rules[i]);
+
+		/* issue 9 defect 13: a stripped value is written back without CR/LF */
+		requiretls_plan_header(&p, &c, 1, "f.conf", "Subject", "[secure] a\r\n\tb\r\nBcc: x@evil.example");
+		ok(p.nhdrs == 1 && !strpbrk(p.hdrs[0].value, "\r\n\t"),
+		    "stripped value with CR/LF: unfolded, printable: \"%s\"", p.nhdrs ? p.hdrs[0].value : "");
+		is_str(p.nhdrs ? p.hdrs[0].value : "", "a bBcc: x@evil.example", "stripped value: CR/LF dropped, tab a space");
+		requiretls_plan_free(&p);
+
+		/* issue 9 defect 9: a Subject that is only the tag keeps the field */
+		requiretls_plan_header(&p, &c, 1, "f.conf", "Subject", "[secure]");
+		ok(p.nhdrs == 1 && strcmp(p.hdrs[0].value, " ") == 0,
+		    "Subject that is only the tag: written back as \" \" (an empty value deletes the field)");
+		requiretls_plan_free(&p);
+		requiretls_content_free(c);
+	}
+
+	/* issue 9 defect 2: a pattern that backtracks catastrophically ends in an
+	 * error (-1, on_error applies), and soon: explicit limits */
+	{
+		char err[200];
+		struct requiretls_content *c = requiretls_content_create("Subject", "(\\w+\\s?)*!|\\[secure\\]", 0, 0, 3,
+		    err, sizeof(err));
+		struct requiretls_plan p;
+		struct timespec t0, t1;
+		clock_gettime(CLOCK_MONOTONIC, &t0);
+		int m = requiretls_content_match(c, "Subject",
+		    "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa [secure]", NULL, 0);
+		clock_gettime(CLOCK_MONOTONIC, &t1);
+		double secs = (double)(t1.tv_sec - t0.tv_sec) + (double)(t1.tv_nsec - t0.tv_nsec) / 1e9;
+		is_int(m, -1, "catastrophic backtracking: the match fails with an error");
+		ok(secs < 1.0, "and ends within a second (%.3f s): explicit match/depth limits", secs);
+		requiretls_plan_init(&p);
+		is_int(requiretls_plan_header(&p, &c, 1, "f.conf", "Subject",
+		    "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa [secure]"), -1,
+		    "the plan reports the error");
+		ok(p.error && !p.triggers, "plan.error set (the front end applies on_error even though not flagged)");
 		requiretls_plan_free(&p);
 		requiretls_content_free(c);
 	}
@@ -183,6 +250,45 @@ int main(void)
 		is_int(decide_requiretls_mail(p, &m, params, &dec, &plan, &refuse), 0, "REQUIRETLS over TLS is taken");
 		is_int(plan.triggers, REQUIRETLS_PARAM, "and flags the message");
 		requiretls_plan_free(&plan);
+		ruleset_unref(p);
+		diag_free(&d);
+	}
+	/* issue 9 defect 9: the 17th rule that applies (beyond the verdicts kept
+	 * for the log) still flags the message; each rule is named once */
+	{
+		struct diag d;
+		FILE *fp = fopen(path, "w");
+		fputs("profiles = { tls = { encrypted = true; }; };\nrequiretls = { };\nrules = (\n", fp);
+		for (int i = 0; i < 16; i++)
+			fputs(" { recipient = \"many.example\"; require = \"tls\"; },\n", fp);
+		fputs(" { recipient = \"many.example\"; requiretls = true; }\n);\n", fp);
+		fclose(fp);
+		diag_init(&d);
+		struct ruleset *p = config_load(path, &d);
+		if (!ok(p != NULL, "17 rules for one domain: config loads"))
+			diag_print(&d, stdout);
+		else {
+			struct policy_msg m;
+			struct policy_decision dec;
+			struct requiretls_plan plan;
+			struct addr a;
+			const char *err;
+			char trig[64];
+			memset(&m, 0, sizeof(m));
+			m.tls.encrypted = 1;
+			requiretls_plan_init(&plan);
+			addr_parse("<u@many.example>", &a, &err);
+			decide_rcpt(p, &m, "<u@many.example>", &a, NULL, &dec);
+			decide_requiretls_rcpt(p, "<u@many.example>", &a, &dec, &plan);
+			addr_parse("<v@many.example>", &a, &err);
+			decide_rcpt(p, &m, "<v@many.example>", &a, NULL, &dec);
+			decide_requiretls_rcpt(p, "<v@many.example>", &a, &dec, &plan);
+			is_int(dec.n, POLICY_VERDICTS_MAX, "17 verdicts: %d kept for the log", POLICY_VERDICTS_MAX);
+			is_str(requiretls_plan_triggers(&plan, trig, sizeof(trig)), "rule", "the 17th rule flags the message");
+			ok(strstr(plan.why, ":20)") != NULL && strstr(plan.why, ";") == NULL,
+			    "why names the rule once for two recipients: %s", plan.why);
+			requiretls_plan_free(&plan);
+		}
 		ruleset_unref(p);
 		diag_free(&d);
 	}

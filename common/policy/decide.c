@@ -26,7 +26,29 @@ static void decision_init(struct policy_decision *d)
 {
 	d->n = 0;
 	d->act = -1;
-	d->requiretls = 0;
+	d->nfound = 0;
+}
+
+enum decide_outcome decide_outcome(const struct policy_decision *d)
+{
+	if (d->act < 0)
+		return DECIDE_ACCEPT;
+	return d->v[d->act].verdict == VERDICT_REJECT ? DECIDE_REJECT : DECIDE_TEMPFAIL;
+}
+
+uint32_t decide_found_id(const struct policy_decision *d, size_t f, uint32_t i)
+{
+	return d->found[f].ids ? d->found[f].ids[i] : d->found[f].one;
+}
+
+/* Remember the rules a lookup found (at most DECIDE_FOUND_MAX lookups per stage). */
+static void decision_found(struct policy_decision *d, const uint32_t *ids, uint32_t n, uint32_t one)
+{
+	if (d->nfound == DECIDE_FOUND_MAX)
+		return;     /* cannot happen: one slot per lookup of a stage */
+	d->found[d->nfound].ids = ids;
+	d->found[d->nfound].n = n;
+	d->found[d->nfound++].one = one;
 }
 
 /* The slot for the next verdict; past the limit a scratch slot whose failure still acts. */
@@ -92,8 +114,6 @@ static void decide_rule(const struct ruleset *p, const struct rule *r, const str
 	memset(v, 0, sizeof(*v));
 	v->rule = r;
 	snprintf(v->subject, sizeof(v->subject), "%s", subject);
-	if (r->requiretls)
-		d->requiretls = 1;
 	v->fail = r->require ? profile_check(r->require, &m->tls, v->reason, sizeof(v->reason)) : PROFILE_OK;
 	if (v->fail == PROFILE_OK) {
 		v->verdict = VERDICT_PASS;
@@ -109,7 +129,7 @@ static void decide_rule(const struct ruleset *p, const struct rule *r, const str
 }
 
 /* A check that could not be made: the configured on_error. */
-static void decide_error(const struct ruleset *p, const struct policy_msg *m, const char *subject,
+static void decide_fail(const struct ruleset *p, const struct policy_msg *m, const char *subject,
     const char *reason, const char *rcpt, struct policy_decision *d)
 {
 	struct policy_verdict scratch, *v = decision_next(d, &scratch);
@@ -132,12 +152,35 @@ static void decide_error(const struct ruleset *p, const struct policy_msg *m, co
 	decision_note(d, v);
 }
 
+/* An address too long to parse: refused whatever on_error says (see decide.h). */
+static int decide_too_long(const char *raw, const char *err, int rcpt, struct policy_decision *d)
+{
+	struct policy_verdict scratch, *v;
+	size_t len = raw ? strlen(raw) : 0;
+
+	if (len <= ADDR_LOCAL_MAX)
+		return 0;
+	v = decision_next(d, &scratch);
+	memset(v, 0, sizeof(*v));
+	v->what = rcpt ? "recipient address length" : "sender address length";
+	v->verdict = VERDICT_REJECT;
+	snprintf(v->subject, sizeof(v->subject), "%s", rcpt ? "recipient" : "sender");
+	snprintf(v->reason, sizeof(v->reason), "address of %zu bytes not parsed (%s)", len, err ? err : "too long");
+	snprintf(v->reply.rcode, sizeof(v->reply.rcode), "553");
+	snprintf(v->reply.xcode, sizeof(v->reply.xcode), "%s", rcpt ? "5.1.3" : "5.1.7");
+	snprintf(v->reply.text, sizeof(v->reply.text), "%s address too long to check its TLS policy",
+	    rcpt ? "Recipient" : "Sender");
+	decision_note(d, v);
+	return 1;
+}
+
 static void decide_value(const struct ruleset *p, const uint32_t *value, const struct policy_msg *m,
     const char *subject, const char *rcpt, struct policy_decision *d)
 {
 	uint32_t n;
 	const uint32_t *rules = ruleset_value_rules(p, value, &n);
 
+	decision_found(d, rules, n, 0);
 	for (uint32_t i = 0; i < n; i++)
 		decide_rule(p, &p->rules[rules[i]], m, subject, rcpt, d);
 }
@@ -166,27 +209,33 @@ void decide_mail(const struct ruleset *p, const struct policy_msg *m, struct pol
 		    domain_normalize(m->client_name, strlen(m->client_name), name, sizeof(name), &err) == 0)
 			decide_domain(p, p->client_names, name, m, NULL, d);
 	}
-	if (p->auth_rule >= 0 && m->tls.authenticated)
+	if (p->auth_rule >= 0 && m->tls.authenticated) {
+		decision_found(d, NULL, 1, (uint32_t)p->auth_rule);
 		decide_rule(p, &p->rules[p->auth_rule], m, m->tls.auth_type, NULL, d);
+	}
 	if (dtable_count(p->senders) > 0) {
+		if (!m->sender_ok && decide_too_long(m->sender_raw, m->sender_err, 0, d))
+			return;
 		if (!m->sender_ok)
-			decide_error(p, m, m->sender_raw ? m->sender_raw : "", m->sender_err ? m->sender_err :
+			decide_fail(p, m, m->sender_raw ? m->sender_raw : "", m->sender_err ? m->sender_err :
 			    "sender address not understood", NULL, d);
 		else if (!m->sender.null && !m->sender.literal)
 			decide_domain(p, p->senders, m->sender.domain, m, NULL, d);
 	}
 }
 
-void decide_rcpt(const struct ruleset *p, const struct policy_msg *m, const struct addr *rcpt,
-    const char *rcpt_err, struct policy_decision *d)
+void decide_rcpt(const struct ruleset *p, const struct policy_msg *m, const char *rcpt_raw,
+    const struct addr *rcpt, const char *rcpt_err, struct policy_decision *d)
 {
 	decision_init(d);
 	if (dtable_count(p->recipients) == 0)
 		return;
+	if (rcpt_err && decide_too_long(rcpt_raw, rcpt_err, 1, d))
+		return;
 	if (rcpt_err) {
 		char why[200];
 		snprintf(why, sizeof(why), "recipient address not understood: %s", rcpt_err);
-		decide_error(p, m, "", why, NULL, d);
+		decide_fail(p, m, "", why, NULL, d);
 		return;
 	}
 	if (!rcpt->null && !rcpt->literal) {
@@ -195,6 +244,21 @@ void decide_rcpt(const struct ruleset *p, const struct policy_msg *m, const stru
 			text[0] = '\0';
 		decide_domain(p, p->recipients, rcpt->domain, m, text, d);
 	}
+}
+
+void decide_only(struct policy_decision *d, const struct policy_verdict *v)
+{
+	decision_init(d);
+	d->v[0] = *v;
+	d->n = 1;
+	decision_note(d, &d->v[0]);
+}
+
+void decide_error(const struct ruleset *p, const struct policy_msg *m, const char *reason,
+    struct policy_decision *d)
+{
+	decision_init(d);
+	decide_fail(p, m, "", reason, NULL, d);
 }
 
 void decide_verdict_format(const struct policy_verdict *v, const char *stage, const struct policy_msg *m,

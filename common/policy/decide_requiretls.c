@@ -1,6 +1,7 @@
 /*
  * decide_requiretls - REQUIRETLS triggers per stage (see decide_requiretls.h).
  */
+#include <stdint.h>
 #include <stdio.h>
 #include <string.h>
 #include <strings.h>
@@ -8,21 +9,20 @@
 #include "policy/decide_requiretls.h"
 #include "requiretls/requiretls_tag.h"
 
-/* Flag for each applicable rule with requiretls = true, once per rule. */
-static void flag_rules(const struct policy_decision *d, struct requiretls_plan *plan)
+/* Flag every applicable rule with requiretls = true: all rules the stage's
+ * lookups found, not only the verdicts kept for the log. */
+static int flag_rules(const struct ruleset *p, const struct policy_decision *d, struct requiretls_plan *plan)
 {
-	char detail[400];
+	int ret = 0;
 
-	if (!d->requiretls)
-		return;
-	for (size_t i = 0; i < d->n; i++) {
-		const struct rule *r = d->v[i].rule;
-		if (!r || !r->requiretls)
-			continue;
-		snprintf(detail, sizeof(detail), "rule %s", r->label);
-		if (!strstr(plan->why, detail))
-			requiretls_plan_flag(plan, REQUIRETLS_RULE, detail);
-	}
+	for (size_t f = 0; f < d->nfound; f++)
+		for (uint32_t i = 0; i < d->found[f].n; i++) {
+			uint32_t id = decide_found_id(d, f, i);
+			if (id < p->nrules && p->rules[id].requiretls &&
+			    requiretls_plan_rule(plan, id, p->rules[id].label) < 0)
+				ret = -1;
+		}
+	return ret;
 }
 
 int decide_requiretls_mail(const struct ruleset *p, const struct policy_msg *m, char *const *params,
@@ -50,7 +50,7 @@ int decide_requiretls_mail(const struct ruleset *p, const struct policy_msg *m, 
 		return 0;
 	if (param)
 		requiretls_plan_flag(plan, REQUIRETLS_PARAM, "MAIL FROM parameter REQUIRETLS");
-	flag_rules(d, plan);
+	flag_rules(p, d, plan);
 	return 0;
 }
 
@@ -61,7 +61,8 @@ int decide_requiretls_rcpt(const struct ruleset *p, const char *rcpt_raw, const 
 
 	if (!p->requiretls.enabled)
 		return 0;
-	flag_rules(d, plan);
+	if (flag_rules(p, d, plan) < 0)
+		return -1;
 	if (!p->requiretls.tag || requiretls_tag_strip(rcpt, p->requiretls.tag, untagged, sizeof(untagged)) != 1)
 		return 0;
 	snprintf(detail, sizeof(detail), "address tag %s", rcpt_raw);

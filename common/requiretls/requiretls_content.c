@@ -13,6 +13,7 @@
 struct requiretls_content {
 	char *header;
 	pcre2_code *re;
+	pcre2_match_context *mctx;  /* the limits below; read-only once made, shared by threads */
 	int strip;
 	int line;
 };
@@ -38,6 +39,13 @@ struct requiretls_content *requiretls_content_create(const char *header, const c
 		requiretls_content_free(c);
 		return NULL;
 	}
+	if (!(c->mctx = pcre2_match_context_create(NULL)) ||
+	    pcre2_set_match_limit(c->mctx, REQUIRETLS_MATCH_LIMIT) != 0 ||
+	    pcre2_set_depth_limit(c->mctx, REQUIRETLS_DEPTH_LIMIT) != 0) {
+		snprintf(err, errsz, "out of memory");
+		requiretls_content_free(c);
+		return NULL;
+	}
 	c->strip = strip;
 	c->line = line;
 	return c;
@@ -47,6 +55,7 @@ void requiretls_content_free(struct requiretls_content *c)
 {
 	if (!c)
 		return;
+	pcre2_match_context_free(c->mctx);
 	pcre2_code_free(c->re);
 	free(c->header);
 	free(c);
@@ -77,7 +86,7 @@ int requiretls_content_match(const struct requiretls_content *c, const char *nam
 		return 0;
 	if (!(md = pcre2_match_data_create_from_pattern(c->re, NULL)))
 		return -1;
-	rc = pcre2_match(c->re, (PCRE2_SPTR)value, strlen(value), 0, 0, md, NULL);
+	rc = pcre2_match(c->re, (PCRE2_SPTR)value, strlen(value), 0, 0, md, c->mctx);
 	if (rc == PCRE2_ERROR_NOMATCH) {
 		pcre2_match_data_free(md);
 		return 0;

@@ -9,6 +9,7 @@
 #include <strings.h>
 
 #include "requiretls/requiretls_plan.h"
+#include "util/printable.h"
 
 void requiretls_plan_init(struct requiretls_plan *p)
 {
@@ -25,8 +26,13 @@ void requiretls_plan_free(struct requiretls_plan *p)
 		free(p->hdrs[i].name);
 		free(p->hdrs[i].value);
 	}
+	for (size_t i = 0; i < p->nseen; i++)
+		free(p->seen[i].name);
 	free(p->rcpts);
 	free(p->hdrs);
+	free(p->tls_required);
+	free(p->rules);
+	free(p->seen);
 	requiretls_plan_init(p);
 }
 
@@ -35,14 +41,12 @@ void requiretls_plan_flag(struct requiretls_plan *p, enum requiretls_trigger t, 
 	size_t len = strlen(p->why);
 
 	p->triggers |= (unsigned)t;
-	/* printable ASCII only: why becomes a header field value and a log value */
 	if (len && len + 2 < sizeof(p->why)) {
 		memcpy(p->why + len, "; ", 3);
 		len += 2;
 	}
-	for (; *detail && len + 1 < sizeof(p->why); detail++)
-		p->why[len++] = (*detail >= 0x20 && *detail < 0x7f && *detail != '"') ? *detail : '?';
-	p->why[len] = '\0';
+	/* why becomes a header field value and a quoted log value */
+	printable_copy(p->why + len, sizeof(p->why) - len, detail, "\"", '?');
 }
 
 /* Make room for one more element in *arr (n used of *cap); -1 on ENOMEM. */
@@ -75,6 +79,24 @@ fail:
 	return -1;
 }
 
+int requiretls_plan_rule(struct requiretls_plan *p, unsigned id, const char *label)
+{
+	char detail[400];
+
+	p->triggers |= REQUIRETLS_RULE;
+	for (size_t i = 0; i < p->nrules; i++)
+		if (p->rules[i] == id)
+			return 0;
+	if (plan_grow((void **)&p->rules, p->nrules, &p->caprules, sizeof(*p->rules)) < 0) {
+		p->error = 1;
+		return -1;
+	}
+	p->rules[p->nrules++] = id;
+	snprintf(detail, sizeof(detail), "rule %s", label);
+	requiretls_plan_flag(p, REQUIRETLS_RULE, detail);
+	return 0;
+}
+
 static int plan_hdr(struct requiretls_plan *p, const char *name, int index, const char *value)
 {
 	if (plan_grow((void **)&p->hdrs, p->nhdrs, &p->caphdrs, sizeof(*p->hdrs)) < 0)
@@ -93,17 +115,37 @@ fail:
 	return -1;
 }
 
-/* Count this occurrence of name; returns its 1-based index (0 if untracked). */
+/* Count this occurrence of name; returns its 1-based index, -1 on ENOMEM (p->error set). */
 static int plan_count(struct requiretls_plan *p, const char *name)
 {
 	for (size_t i = 0; i < p->nseen; i++)
 		if (strcasecmp(p->seen[i].name, name) == 0)
 			return ++p->seen[i].count;
-	if (p->nseen == REQUIRETLS_NAMES || strlen(name) >= sizeof(p->seen[0].name))
-		return 0;
-	snprintf(p->seen[p->nseen].name, sizeof(p->seen[0].name), "%s", name);
+	if (plan_grow((void **)&p->seen, p->nseen, &p->capseen, sizeof(*p->seen)) < 0 ||
+	    !(p->seen[p->nseen].name = strdup(name))) {
+		p->error = 1;
+		return -1;
+	}
 	p->seen[p->nseen].count = 1;
 	return p->seen[p->nseen++].count;
+}
+
+/*
+ * A stripped value as it is written back: unfolded (CR and LF dropped),
+ * printable (what is left of tabs and other bytes becomes a space), and
+ * never empty, which both MTAs take as "delete the field".
+ */
+static void plan_clean(char *v)
+{
+	char *o = v;
+
+	for (const char *i = v; *i; i++)
+		if (*i != '\r' && *i != '\n')
+			*o++ = *i;
+	*o = '\0';
+	printable_inplace(v, NULL, ' ');
+	if (v[0] == '\0')
+		memcpy(v, " ", 2);
 }
 
 /* "No", ignoring surrounding white space and case (RFC 8689 section 5). */
@@ -123,15 +165,21 @@ int requiretls_plan_header(struct requiretls_plan *p, struct requiretls_content 
 {
 	int index = 0, counted = 0;
 
-	p->headers_seen = 1;
 	if (strcasecmp(name, "TLS-Required") == 0) {
-		index = plan_count(p, name);
+		if ((index = plan_count(p, name)) < 0)
+			return -1;
 		counted = 1;
-		if (is_no(value) && index > 0)
-			p->tls_required |= 1 << (index < 30 ? index : 30);
+		if (is_no(value)) {
+			if (plan_grow((void **)&p->tls_required, p->ntls_required, &p->captls_required,
+			    sizeof(*p->tls_required)) < 0) {
+				p->error = 1;
+				return -1;
+			}
+			p->tls_required[p->ntls_required++] = index;
+		}
 	}
-	/* stripping only removes text: a buffer the size of value always fits */
-	size_t vlen = strlen(value) + 1;
+	/* stripping only removes text: a buffer the size of value (at least 2 bytes) always fits */
+	size_t vlen = strlen(value) + 2;
 	char *stripped = malloc(vlen);
 	if (!stripped) {
 		p->error = 1;
@@ -140,23 +188,29 @@ int requiretls_plan_header(struct requiretls_plan *p, struct requiretls_content 
 	int ret = 0;
 	for (size_t i = 0; i < nrules; i++) {
 		char detail[200];
+		if (!counted && strcasecmp(name, requiretls_content_header(rules[i])) == 0) {
+			if ((index = plan_count(p, name)) < 0) {
+				ret = -1;
+				break;
+			}
+			counted = 1;
+		}
 		int m = requiretls_content_match(rules[i], name, value, stripped, vlen);
 		if (m < 0) {
 			p->error = 1;
 			ret = -1;
 			break;
 		}
-		if (!counted && strcasecmp(name, requiretls_content_header(rules[i])) == 0) {
-			index = plan_count(p, name);
-			counted = 1;
-		}
 		if (m == 0)
 			continue;
 		snprintf(detail, sizeof(detail), "content %s (%s:%d)", requiretls_content_header(rules[i]), file,
 		    requiretls_content_line(rules[i]));
 		requiretls_plan_flag(p, REQUIRETLS_CONTENT, detail);
-		if (requiretls_content_strip(rules[i]) && index > 0 && plan_hdr(p, name, index, stripped) < 0)
-			ret = -1;
+		if (requiretls_content_strip(rules[i])) {
+			plan_clean(stripped);
+			if (plan_hdr(p, name, index, stripped) < 0)
+				ret = -1;
+		}
 		break;      /* one rule per field: later rules would see the unstripped text */
 	}
 	free(stripped);
@@ -165,10 +219,8 @@ int requiretls_plan_header(struct requiretls_plan *p, struct requiretls_content 
 
 int requiretls_plan_finish(struct requiretls_plan *p)
 {
-	if (!p->headers_seen)
-		return plan_hdr(p, "TLS-Required", 1, NULL);
-	for (int i = 30; i >= 1; i--)
-		if ((p->tls_required & (1 << i)) && plan_hdr(p, "TLS-Required", i, NULL) < 0)
+	for (size_t i = p->ntls_required; i-- > 0;)
+		if (plan_hdr(p, "TLS-Required", p->tls_required[i], NULL) < 0)
 			return -1;
 	return 0;
 }

@@ -34,20 +34,27 @@ struct requiretls_hdr {
 };
 
 #define REQUIRETLS_WHY_MAX 900
-#define REQUIRETLS_NAMES 16
 
+struct requiretls_seen {
+	char *name;                 /* malloc'd field name */
+	int count;                  /* occurrences so far */
+};
+
+/* All arrays grow as needed (no count is too large): a failed allocation sets error. */
 struct requiretls_plan {
 	unsigned triggers;          /* enum requiretls_trigger bits */
-	char why[REQUIRETLS_WHY_MAX];   /* "tag <a+requiretls@x>; content Subject (FILE:12); ..." */
+	char why[REQUIRETLS_WHY_MAX];   /* "tag <a+requiretls@x>; content Subject (FILE:12); ..." (printable) */
 	struct requiretls_rcpt *rcpts;
 	size_t nrcpts, caprcpts;
 	struct requiretls_hdr *hdrs;    /* content strips and TLS-Required deletions */
 	size_t nhdrs, caphdrs;
-	int headers_seen;           /* header fields were passed to requiretls_plan_header() */
-	int tls_required;           /* "TLS-Required: No" fields seen */
+	int *tls_required;          /* occurrence index of each "TLS-Required: No" field seen */
+	size_t ntls_required, captls_required;
+	unsigned *rules;            /* ids of the rules that flagged the message (each once) */
+	size_t nrules, caprules;
+	struct requiretls_seen *seen;   /* occurrences per field name (those that matter) */
+	size_t nseen, capseen;
 	int error;                  /* out of memory, or a pattern could not be run */
-	struct { char name[64]; int count; } seen[REQUIRETLS_NAMES];    /* occurrences per field name */
-	size_t nseen;
 };
 
 /* Empty plan.  requiretls_plan_free() releases it (and leaves it empty, reusable). */
@@ -57,22 +64,36 @@ void requiretls_plan_free(struct requiretls_plan *p);
 /* Flag the message for trigger t; detail is appended to why. */
 void requiretls_plan_flag(struct requiretls_plan *p, enum requiretls_trigger t, const char *detail);
 
+/*
+ * requiretls_plan_rule - rule id (any number that names one rule for the
+ * message's lifetime) with requiretls = true applies: flags REQUIRETLS_RULE
+ * and names "rule LABEL" in why, once per id however often it applies.
+ * Returns 0, -1 on ENOMEM (p->error set; the trigger is still set).
+ */
+int requiretls_plan_rule(struct requiretls_plan *p, unsigned id, const char *label);
+
 /* A tagged recipient: from (as the MTA gave it) becomes to at end of message. */
 int requiretls_plan_rcpt(struct requiretls_plan *p, const char *from, const char *to);
 
 /*
  * requiretls_plan_header - one header field of the message, in order: runs
  * the content rules (flagging and recording strips) and notes
- * "TLS-Required: No".  rule_label(i) names rule i for why ("content Subject
- * (FILE:12)").  Returns 0, -1 on error (p->error set).
+ * "TLS-Required: No".  file names the config in why ("content Subject
+ * (FILE:12)").  A stripped value is written back unfolded (CR and LF
+ * dropped) and printable (printable_inplace: tabs and other bytes become
+ * spaces), and never empty (an empty value would make the MTA delete the field): " " then.
+ * Returns 0, -1 on error (p->error set: out of memory, or a pattern hit its
+ * match limit).
  */
 int requiretls_plan_header(struct requiretls_plan *p, struct requiretls_content *const *rules, size_t nrules,
     const char *file, const char *name, const char *value);
 
 /*
- * requiretls_plan_finish - called at end of message when flagged: adds the
- * TLS-Required deletions (highest index first, so indexes stay valid; when
- * no header fields were seen, one blind deletion of occurrence 1).
+ * requiretls_plan_finish - called at end of message when flagged: adds a
+ * deletion of every "TLS-Required: No" field seen, whatever their number
+ * (highest index first, so indexes stay valid).  The caller must have passed
+ * every header field (the milter negotiates them whenever REQUIRETLS
+ * handling is on).  0, or -1 on ENOMEM (p->error set).
  */
 int requiretls_plan_finish(struct requiretls_plan *p);
 

@@ -10,7 +10,7 @@ static unsigned long stats[STAT_MAX];
 
 static const char *const stats_names[STAT_MAX] = {
 	"connections", "messages", "recipients", "pass", "reject", "tempfail", "would_reject", "errors",
-	"reloads", "reload_failures",
+	"reloads", "reload_failures", "would_tempfail",
 };
 
 void stats_add(enum stats_counter c)

@@ -1,6 +1,7 @@
 /*
- * callbacks - the libmilter callback table: translates milter events into
- * calls on common/ (policy/decide) and verdicts into milter replies.
+ * callbacks - the libmilter binding: the callback table for smfi_register()
+ * and the mctx operations (mctx.h) on a libmilter SMFICTX.  Each callback
+ * runs the matching handle_* step (handle.h) with those operations.
  */
 #ifndef TP_CALLBACKS_H
 #define TP_CALLBACKS_H

@@ -1,7 +1,8 @@
 /*
- * explain - the -q mode: decide one message given on the command line with
- * the same code the milter runs, and print every rule that applies, the
- * verdicts with their reasons and replies, and what REQUIRETLS would do.
+ * explain - the -q mode: run the daemon's milter steps (handle.h) on one
+ * message given on the command line, through the mctx seam, and print what
+ * the daemon would log, the replies the MTA would give, and the
+ * end-of-message edits REQUIRETLS handling would request.
  */
 #ifndef TP_EXPLAIN_H
 #define TP_EXPLAIN_H

@@ -19,7 +19,8 @@
 
 /* Actions needed when REQUIRETLS handling is on (untag recipients, edit header fields). */
 #define TP_ACTIONS_REQUIRETLS (SMFIF_ADDHDRS | SMFIF_CHGHDRS | SMFIF_ADDRCPT | SMFIF_DELRCPT)
-/* Header fields are only sent when content rules need them, and need no reply. */
+/* Header fields are sent only when REQUIRETLS handling is on (content rules,
+ * and every "TLS-Required: No" must be seen to be deleted); they need no reply. */
 #define TP_PROTO_HEADERS_NR SMFIP_NR_HDR
 
 /* Macros requested at MAIL (smfi_setsymlist): the TLS facts, AUTH and queue id.

@@ -1,22 +1,20 @@
 /*
- * session - per-connection state (see session.h).
+ * session - connection and message state (see session.h).
  */
 #include <stdlib.h>
 #include <string.h>
 
 #include "smfi/session.h"
-#include "daemon/current.h"
 
-struct session *session_create(void)
+struct session *session_create(struct ruleset *policy)
 {
 	struct session *s = calloc(1, sizeof(*s));
 
-	if (!s)
-		return NULL;
-	if (!(s->policy = current_get())) {
-		free(s);
+	if (!s) {
+		ruleset_unref(policy);
 		return NULL;
 	}
+	s->policy = policy;
 	return s;
 }
 
@@ -24,22 +22,33 @@ void session_free(struct session *s)
 {
 	if (!s)
 		return;
-	requiretls_plan_free(&s->plan);
+	session_msg_reset(s);
 	ruleset_unref(s->policy);
 	free(s);
 }
 
-void session_reset_message(struct session *s)
+void session_msg_reset(struct session *s)
 {
-	struct policy_msg *m = &s->msg;
+	struct session_msg *m = &s->msg;
 
-	requiretls_plan_free(&s->plan);
-	memset(m, 0, sizeof(*m));
-	s->sender_raw[0] = '\0';
-	s->queue_id[0] = '\0';
-	m->client_addr = s->client_addr[0] ? s->client_addr : NULL;
-	m->client_name = s->client_name[0] ? s->client_name : NULL;
-	m->client_ip_ok = s->client_addr[0] && ipaddr_parse(s->client_addr, &m->client_ip) == 0;
-	m->sender_raw = s->sender_raw;
-	m->queue_id = s->queue_id;
+	requiretls_plan_free(&m->plan);
+	free(m->sender_raw);
+	m->sender_raw = NULL;
+	memset(&m->facts, 0, sizeof(m->facts));
+	m->queue_id[0] = '\0';
+}
+
+int session_msg_start(struct session *s, const char *sender)
+{
+	struct policy_msg *f = &s->msg.facts;
+
+	session_msg_reset(s);
+	if (!(s->msg.sender_raw = strdup(sender ? sender : "")))
+		return -1;
+	f->client_addr = s->client_addr[0] ? s->client_addr : NULL;
+	f->client_name = s->client_name[0] ? s->client_name : NULL;
+	f->client_ip_ok = s->client_addr[0] && ipaddr_parse(s->client_addr, &f->client_ip) == 0;
+	f->sender_raw = s->msg.sender_raw;
+	f->queue_id = s->msg.queue_id;
+	return 0;
 }

@@ -1,6 +1,8 @@
 /*
- * session - per-connection state of one MTA-to-milter conversation and of
- * the message in progress on it.
+ * session - the state of one MTA-to-milter connection (struct session) and
+ * of the message in progress on it (struct session_msg), as OpenDKIM keeps a
+ * connection context and a message context.  A message is reset at each
+ * MAIL FROM and at abort; the connection part lives until close.
  */
 #ifndef TP_SESSION_H
 #define TP_SESSION_H
@@ -9,25 +11,34 @@
 #include "policy/decide.h"
 #include "requiretls/requiretls_plan.h"
 
-struct session {
-	struct ruleset *policy;          /* reference held for the whole connection */
-	unsigned long proto;            /* protocol flags agreed with the MTA (SMFIP_*) */
-	char client_addr[64];
-	char client_name[256];
-	/* the message in progress */
-	struct policy_msg msg;          /* its strings point into the buffers below */
-	char sender_raw[512];
+struct session_msg {
+	struct policy_msg facts;        /* its strings point into this struct and the session */
+	char *sender_raw;               /* malloc'd MAIL FROM argument, whole (any length) */
 	char queue_id[64];
 	struct requiretls_plan plan;    /* REQUIRETLS triggers and end-of-message edits */
 	struct policy_decision decision;    /* scratch for the current stage: kept off the thread stack */
 };
 
-/* A new session holding a reference to the current policy; NULL on ENOMEM
- * or when no policy is loaded.  Free with session_free(). */
-struct session *session_create(void);
+struct session {
+	struct ruleset *policy;         /* reference held for the whole connection */
+	unsigned long proto;            /* protocol flags agreed with the MTA (SMFIP_*) */
+	char client_addr[64];
+	char client_name[256];
+	struct session_msg msg;         /* the message in progress */
+};
+
+/* A new session; takes over the caller's reference policy (not NULL).
+ * NULL on ENOMEM (the reference is then dropped).  Free with session_free(). */
+struct session *session_create(struct ruleset *policy);
 void session_free(struct session *s);
 
-/* Start a new message: clears the message part (and frees the plan), keeps the client part. */
-void session_reset_message(struct session *s);
+/*
+ * session_msg_start - start a message with sender (the MAIL FROM argument as
+ * the MTA gave it, copied whole): clears the message part and points its
+ * facts at the connection's client.  -1 on ENOMEM (the message is then empty).
+ */
+int session_msg_start(struct session *s, const char *sender);
+/* session_msg_reset - forget the message in progress (abort, close). */
+void session_msg_reset(struct session *s);
 
 #endif

@@ -80,7 +80,8 @@ T.run(function()
 		got = r, reply = SMFIR_REPLYCODE, mark = m,
 		log = { "verdict=reject", 'reason="client certificate cannot be verified: the MTA did not send {verify}"',
 			'reply="550 5.7.1 ' },
-		log2 = { "warning:", "Sendmail did not send {verify}" } }
+		-- the advice matches etc/sendmail.mc (and the README): confMILTER_MACROS_HELO
+		log2 = { "warning:", "Sendmail did not send {verify}", "confMILTER_MACROS_HELO" } }
 	r, m = T.mail_case{ ip = "192.0.2.9", connect = T.SENDMAIL, from = "<b@sender.example>",
 		tls = T.macros(T.TLS12, { "{cert_subject}", SM_SUBJECT, "{cert_issuer}", SM_ISSUER }) }
 	T.check{ "Sendmail without {verify} again: rejected again", got = r, reply = SMFIR_REPLYCODE, mark = m,

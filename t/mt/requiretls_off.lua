@@ -19,9 +19,10 @@ local function actions(conn)
 	return table.concat(v, " ")
 end
 
--- MAIL, RCPTs, end of message (no header fields: SMFIP_NOHDRS); returns the
--- EOM reply, or the first reply that was not CONTINUE and a text naming its step.
-local function message(conn, from, rcpts, macros)
+-- MAIL, RCPTs, the header fields { {name, value}, ... } (only where
+-- negotiated), end of message; returns the EOM reply, or the first reply that
+-- was not CONTINUE and a text naming its step.
+local function message(conn, from, rcpts, macros, headers)
 	local r = T.mail(conn, from, macros)
 	if r ~= SMFIR_CONTINUE then
 		return r, "MAIL " .. from .. " answered " .. T.reply_name(r)
@@ -31,6 +32,9 @@ local function message(conn, from, rcpts, macros)
 		if r ~= SMFIR_CONTINUE then
 			return r, "RCPT " .. to .. " answered " .. T.reply_name(r)
 		end
+	end
+	for _, h in ipairs(headers or {}) do
+		T.must(mt.header(conn, h[1], h[2]), "mt.header(" .. h[1] .. ")")
 	end
 	T.must(mt.eom(conn), "mt.eom")
 	return mt.getreply(conn)
@@ -94,28 +98,39 @@ T.run(function()
 		"log since SIGHUP:", T.log_since(m))
 
 	conn = T.conn{}
-	T.ok(mt.test_option(conn, SMFIP_NOHDRS),
-		"requiretls block without content rules: SMFIP_NOHDRS stays set (no header fields sent)")
+	-- every "TLS-Required: No" must be seen to be deleted (issue 9, defect 3)
+	T.ok(not mt.test_option(conn, SMFIP_NOHDRS) and mt.test_option(conn, SMFIP_NR_HDR),
+		"requiretls block without content rules: header fields negotiated (no SMFIP_NOHDRS), no reply (SMFIP_NR_HDR)")
 	T.ok(mt.test_action(conn, SMFIF_ADDRCPT) and mt.test_action(conn, SMFIF_DELRCPT)
 		and mt.test_action(conn, SMFIF_ADDHDRS) and mt.test_action(conn, SMFIF_CHGHDRS),
 		"requiretls block without content rules: ADDRCPT, DELRCPT, ADDHDRS and CHGHDRS requested", actions(conn))
 	m = T.mark()
 	r, early = message(conn, "<s@sender.example>", { "<carol+Secure@y.example>", "<dave@z.example>" },
-		{ "i", "QNAMES" })
+		{ "i", "QNAMES" }, { { "Subject", "hi" } })
 	T.check{ "address_tag = \"secure\": <carol+Secure@y.example> flagged; logged with the configured field",
 		got = r, reply = SMFIR_CONTINUE, mark = m,
 		log = { "requiretls queue=QNAMES", "triggers=tag ", "rcpts_rewritten=1 ",
-			-- no header fields seen: one blind deletion of TLS-Required #1 (requiretls_plan.h)
-			"headers_changed=1 ",
+			-- no TLS-Required field: nothing deleted
+			"headers_changed=0 ",
 			'added="X-Secure-Route: yes"', 'why="address tag <carol+Secure@y.example>"' } }
 	eom("configured names: recipient untagged, X-Secure-Route: yes and X-Why added, no X-RequireTLS",
 		conn, early,
 		{ { MT_RCPTDELETE, "<carol+Secure@y.example>" }, { MT_RCPTADD, "<carol@y.example>" },
-			{ MT_HDRADD, "X-Secure-Route", "yes" }, { MT_HDRADD, "X-Why", "address tag <carol+Secure@y.example>" },
-			{ MT_HDRDELETE, "TLS-Required" } },
-		{ { MT_HDRADD, "X-RequireTLS" }, { MT_HDRADD, "X-RequireTLS-Reason" },
+			{ MT_HDRADD, "X-Secure-Route", "yes" }, { MT_HDRADD, "X-Why", "address tag <carol+Secure@y.example>" } },
+		{ { MT_HDRADD, "X-RequireTLS" }, { MT_HDRADD, "X-RequireTLS-Reason" }, { MT_HDRDELETE },
 			{ MT_RCPTDELETE, "<dave@z.example>" } },
 		{ { "X-Secure-Route", "yes" }, { "X-Why", "address tag <carol+Secure@y.example>" } })
+
+	-- three "TLS-Required: No" fields (and one "Yes", kept) without content
+	-- rules: all three deleted, not only the first (issue 9, defect 3)
+	m = T.mark()
+	r, early = message(conn, "<s@sender.example>", { "<erin+secure@y.example>" }, { "i", "QTLSREQ3" },
+		{ { "TLS-Required", "No" }, { "Subject", "x" }, { "TLS-Required", " no " }, { "TLS-Required", "Yes" },
+			{ "TLS-Required", "NO" } })
+	T.check{ "three TLS-Required: No fields without content rules: all three deleted",
+		got = r, reply = SMFIR_CONTINUE, mark = m,
+		log = { "requiretls queue=QTLSREQ3", "triggers=tag ", "rcpts_rewritten=1 ", "headers_changed=3 " } }
+	eom("three TLS-Required: No fields: deletions requested", conn, early, { { MT_HDRDELETE, "TLS-Required" } })
 
 	m = T.mark()
 	r, early = message(conn, "<s@sender.example>", { "<dave+requiretls@y.example>" }, { "i", "QDEFTAG" })

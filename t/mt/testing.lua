@@ -25,4 +25,12 @@ T.run(function()
 	r, m = T.mail_case{ from = "<u@trial.example>", tls = T.TLS13 }
 	T.check{ "global testing mode, requirement met: pass",
 		got = r, reply = SMFIR_ACCEPT, mark = m, log = { "verdict=pass" }, nolog = { "would-" } }
+
+	-- issue 9 defect 9: would-tempfail has its own counter (was counted as would_reject)
+	m = T.mark()
+	mt.signal(10)
+	T.wait_log(m, "stats ", 5)
+	local line = T.log_since(m)
+	T.ok(line:find(" would_reject=1 ", 1, true) ~= nil and line:find(" would_tempfail=1", 1, true) ~= nil,
+		"SIGUSR1 counters: would_reject=1 and would_tempfail=1", "log since SIGUSR1:", line)
 end)

@@ -1,0 +1,268 @@
+/*
+ * handle - the milter steps (see handle.h).  Thin by design: every decision
+ * is made in common/policy; this file gathers the facts, reports the
+ * verdicts and answers through the mctx seam.
+ */
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "smfi/handle.h"
+#include "smfi/negotiate.h"
+#include "smfi/session.h"
+#include "util/log.h"
+#include "policy/decide_requiretls.h"
+#include "daemon/stats.h"
+
+static struct session *sess(const struct mctx *m)
+{
+	return m->ops->getpriv(m->ctx);
+}
+
+static const char *get_macro(void *arg, const char *name)
+{
+	const struct mctx *m = arg;
+
+	return m->ops->getsymval(m->ctx, name);
+}
+
+/* Warn once per process about each kind of missing macro: it explains
+ * surprising verdicts without flooding the log. */
+static int warned_verify, warned_mta;
+
+static void warn_missing_macros(const struct policy_msg *f)
+{
+	if (f->tls.encrypted && f->tls.mta == TLS_MTA_SENDMAIL && !f->tls.verify_known &&
+	    !__atomic_exchange_n(&warned_verify, 1, __ATOMIC_RELAXED))
+		log_warn("Sendmail did not send {verify}: client certificates cannot be proven; "
+		    "add {verify} to confMILTER_MACROS_HELO (see etc/sendmail.mc)");
+	if (f->tls.mta == TLS_MTA_AUTO && !__atomic_exchange_n(&warned_mta, 1, __ATOMIC_RELAXED))
+		log_warn("the MTA did not send macro v at connect, so its macro dialect is unknown: "
+		    "client certificates count as verified only with {verify}=OK; set mta = \"postfix\" "
+		    "or \"sendmail\" in the config");
+}
+
+/* Postfix may assign the queue id only at RCPT or EOM: refresh it at each stage. */
+static void collect_queue_id(const struct mctx *m, struct session *s)
+{
+	const char *qid = m->ops->getsymval(m->ctx, "i");
+
+	if (qid)
+		snprintf(s->msg.queue_id, sizeof(s->msg.queue_id), "%s", qid);
+}
+
+/* The counter of each verdict. */
+static const enum stats_counter verdict_stat[] = {
+	[VERDICT_PASS] = STAT_PASS, [VERDICT_REJECT] = STAT_REJECT, [VERDICT_TEMPFAIL] = STAT_TEMPFAIL,
+	[VERDICT_WOULD_REJECT] = STAT_WOULD_REJECT, [VERDICT_WOULD_TEMPFAIL] = STAT_WOULD_TEMPFAIL,
+};
+
+/* Report every verdict and turn the decision's outcome into the answer. */
+static sfsistat answer(const struct mctx *m, struct session *s, const struct policy_decision *d,
+    const char *stage, const char *rcpt)
+{
+	char line[2048];
+
+	for (size_t i = 0; i < d->n; i++) {
+		decide_verdict_format(&d->v[i], stage, &s->msg.facts, rcpt, line, sizeof(line));
+		m->ops->report(m->ctx, 0, line);
+		stats_add(verdict_stat[d->v[i].verdict]);
+	}
+	enum decide_outcome o = decide_outcome(d);
+	if (o == DECIDE_ACCEPT)
+		return SMFIS_CONTINUE;
+	const struct reply *r = &d->v[d->act].reply;
+	if (m->ops->setreply(m->ctx, r->rcode, r->xcode, r->text) < 0)
+		log_err("setting the reply \"%s %s %s\" failed", r->rcode, r->xcode, r->text);
+	return o == DECIDE_REJECT ? SMFIS_REJECT : SMFIS_TEMPFAIL;
+}
+
+sfsistat handle_negotiate(const struct mctx *m, unsigned long f0, unsigned long f1, unsigned long *pf0,
+    unsigned long *pf1)
+{
+	/* Never answer REJECT here: the MTA would go on without the milter.
+	 * Without a session the connect and MAIL steps tempfail instead. */
+	struct ruleset *p = m->ops->ruleset(m->ctx);
+	struct session *s = p ? session_create(p) : NULL;
+
+	*pf0 = f0 & SMFIF_SETSYMLIST;
+	*pf1 = f1 & TP_PROTO_SKIP_BASE;
+	if (s && s->policy->requiretls.enabled) {
+		*pf0 |= f0 & TP_ACTIONS_REQUIRETLS;
+		/* every header field, content rules or not: each "TLS-Required: No"
+		 * must be seen to be deleted, whatever their number */
+		*pf1 = (*pf1 & ~(unsigned long)SMFIP_NOHDRS) | (f1 & TP_PROTO_HEADERS_NR);
+	}
+	if (!s)         /* connect must be able to answer TEMPFAIL */
+		*pf1 &= ~(unsigned long)(SMFIP_NR_CONN | SMFIP_NR_HELO);
+	if (s) {
+		s->proto = *pf1;
+		m->ops->setpriv(m->ctx, s);
+	} else
+		log_err("out of memory or no policy: this connection will be tempfailed");
+	if (f0 & SMFIF_SETSYMLIST) {
+		m->ops->setsymlist(m->ctx, SMFIM_CONNECT, TP_MACROS_CONNECT);
+		m->ops->setsymlist(m->ctx, SMFIM_ENVFROM, TP_MACROS_MAIL);
+		m->ops->setsymlist(m->ctx, SMFIM_ENVRCPT, TP_MACROS_RCPT);
+		m->ops->setsymlist(m->ctx, SMFIM_EOM, TP_MACROS_EOM);
+	}
+	return SMFIS_CONTINUE;
+}
+
+sfsistat handle_connect(const struct mctx *m, const char *hostname, const struct sockaddr *hostaddr)
+{
+	struct session *s = sess(m);
+
+	stats_add(STAT_CONNECTIONS);
+	if (!s) {
+		/* the session could not be made at negotiation: try again, else tempfail */
+		struct ruleset *p = m->ops->ruleset(m->ctx);
+		if (!p || !(s = session_create(p)))
+			return SMFIS_TEMPFAIL;
+		m->ops->setpriv(m->ctx, s);
+	}
+	s->client_addr[0] = '\0';
+	if (hostaddr && hostaddr->sa_family == AF_INET)
+		inet_ntop(AF_INET, &((const struct sockaddr_in *)(const void *)hostaddr)->sin_addr, s->client_addr,
+		    sizeof(s->client_addr));
+	else if (hostaddr && hostaddr->sa_family == AF_INET6)
+		inet_ntop(AF_INET6, &((const struct sockaddr_in6 *)(const void *)hostaddr)->sin6_addr,
+		    s->client_addr, sizeof(s->client_addr));
+	snprintf(s->client_name, sizeof(s->client_name), "%s", hostname ? hostname : "");
+	return (s->proto & SMFIP_NR_CONN) ? SMFIS_NOREPLY : SMFIS_CONTINUE;
+}
+
+sfsistat handle_helo(const struct mctx *m)
+{
+	struct session *s = sess(m);
+
+	return s && (s->proto & SMFIP_NR_HELO) ? SMFIS_NOREPLY : SMFIS_CONTINUE;
+}
+
+sfsistat handle_envfrom(const struct mctx *m, char **argv)
+{
+	struct session *s = sess(m);
+
+	if (!s)
+		return SMFIS_TEMPFAIL;
+	struct policy_decision *d = &s->msg.decision;
+	struct policy_msg *f = &s->msg.facts;
+	stats_add(STAT_MESSAGES);
+	if (session_msg_start(s, argv[0]) < 0) {
+		log_err("out of memory: tempfailing MAIL FROM");
+		return SMFIS_TEMPFAIL;
+	}
+	collect_queue_id(m, s);
+	tlsfacts_collect(&f->tls, s->policy->mta, get_macro, (void *)m);
+	f->sender_ok = addr_parse(s->msg.sender_raw, &f->sender, &f->sender_err) == 0;
+	warn_missing_macros(f);
+	decide_mail(s->policy, f, d);
+	sfsistat r = answer(m, s, d, "mail", NULL);
+	if (r != SMFIS_CONTINUE)
+		return r;
+	struct policy_verdict refuse;
+	if (decide_requiretls_mail(s->policy, f, argv[0] ? argv + 1 : NULL, d, &s->msg.plan, &refuse)) {
+		/* the refusal is answered like any other verdict */
+		decide_only(d, &refuse);
+		return answer(m, s, d, "mail", NULL);
+	}
+	/* Nothing is left to decide for this message: spare the MTA the later round trips. */
+	return ruleset_needs_rcpt(s->policy) ? SMFIS_CONTINUE : SMFIS_ACCEPT;
+}
+
+sfsistat handle_envrcpt(const struct mctx *m, char **argv)
+{
+	struct session *s = sess(m);
+	struct addr rcpt;
+	const char *err = NULL, *raw = argv[0] ? argv[0] : "";
+
+	if (!s)
+		return SMFIS_TEMPFAIL;
+	struct policy_decision *d = &s->msg.decision;
+	stats_add(STAT_RECIPIENTS);
+	collect_queue_id(m, s);
+	if (addr_parse(raw, &rcpt, &err) == 0)
+		err = NULL;
+	decide_rcpt(s->policy, &s->msg.facts, raw, &rcpt, err, d);
+	sfsistat r = answer(m, s, d, "rcpt", raw);
+	if (r == SMFIS_CONTINUE && !err)
+		decide_requiretls_rcpt(s->policy, raw, &rcpt, d, &s->msg.plan);
+	return r;
+}
+
+sfsistat handle_header(const struct mctx *m, const char *name, const char *value)
+{
+	struct session *s = sess(m);
+
+	if (s)
+		decide_requiretls_header(s->policy, name, value ? value : "", &s->msg.plan);
+	return s && (s->proto & SMFIP_NR_HDR) ? SMFIS_NOREPLY : SMFIS_CONTINUE;
+}
+
+/* A needed edit failed or could not be planned: on_error decides, since
+ * accepting would let flagged mail leave without its routing header. */
+static sfsistat eom_error(const struct mctx *m, struct session *s, const char *what)
+{
+	char line[300];
+
+	stats_add(STAT_ERRORS);
+	snprintf(line, sizeof(line), "requiretls queue=%s: %s: applying on_error",
+	    s->msg.queue_id[0] ? s->msg.queue_id : "-", what);
+	m->ops->report(m->ctx, 1, line);
+	decide_error(s->policy, &s->msg.facts, what, &s->msg.decision);
+	return answer(m, s, &s->msg.decision, "eom", NULL);
+}
+
+sfsistat handle_eom(const struct mctx *m)
+{
+	struct session *s = sess(m);
+	const struct mctx_ops *op = m->ops;
+	struct requiretls_plan *pl;
+	char trig[64], sender[512], queue[64], line[2048];
+
+	if (!s)
+		return SMFIS_CONTINUE;
+	pl = &s->msg.plan;
+	collect_queue_id(m, s);
+	/* an error counts whether or not the message was flagged: a content rule
+	 * that could not run might have flagged it */
+	if (pl->error)
+		return eom_error(m, s, "out of memory or a content pattern could not be run");
+	if (!pl->triggers)
+		return SMFIS_CONTINUE;
+	if (requiretls_plan_finish(pl) < 0)
+		return eom_error(m, s, "out of memory");
+	for (size_t i = 0; i < pl->nrcpts; i++)
+		if (op->delrcpt(m->ctx, pl->rcpts[i].from) < 0 || op->addrcpt(m->ctx, pl->rcpts[i].to) < 0)
+			return eom_error(m, s, "the MTA refused to rewrite a recipient");
+	for (size_t i = 0; i < pl->nhdrs; i++)
+		if (op->chgheader(m->ctx, pl->hdrs[i].name, pl->hdrs[i].index, pl->hdrs[i].value) < 0)
+			return eom_error(m, s, "the MTA refused to change a header field");
+	const struct ruleset_requiretls *cf = &s->policy->requiretls;
+	if (op->addheader(m->ctx, cf->header, "yes") < 0 || op->addheader(m->ctx, cf->trace_header, pl->why) < 0)
+		return eom_error(m, s, "the MTA refused to add a header field");
+	snprintf(line, sizeof(line), "requiretls queue=%s client=%s sender=%s triggers=%s rcpts_rewritten=%zu "
+	    "headers_changed=%zu added=\"%s: yes\" why=\"%s\"",
+	    log_quote(queue, sizeof(queue), s->msg.queue_id[0] ? s->msg.queue_id : "-"),
+	    s->client_addr[0] ? s->client_addr : "-", log_quote(sender, sizeof(sender), s->msg.sender_raw ? s->msg.sender_raw : "-"),
+	    requiretls_plan_triggers(pl, trig, sizeof(trig)), pl->nrcpts, pl->nhdrs, cf->header, pl->why);
+	op->report(m->ctx, 0, line);
+	return SMFIS_CONTINUE;
+}
+
+sfsistat handle_abort(const struct mctx *m)
+{
+	struct session *s = sess(m);
+
+	if (s)
+		session_msg_reset(s);
+	return SMFIS_CONTINUE;
+}
+
+sfsistat handle_close(const struct mctx *m)
+{
+	session_free(sess(m));
+	m->ops->setpriv(m->ctx, NULL);
+	return SMFIS_CONTINUE;
+}
