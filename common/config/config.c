@@ -24,7 +24,7 @@
 
 static const char *const top_keys[] = {
 	"socket", "socket_mode", "user", "group", "pidfile", "log", "mode", "action", "on_error",
-	"mta", "profiles", "rules", "requiretls", NULL,
+	"mta", "profiles", "rules", "requiretls", "mta_timeout", NULL,
 };
 static const char *const log_keys[] = { "facility", "level", NULL };
 static const char *const profile_keys[] = {
@@ -124,6 +124,14 @@ static void load_settings(struct cfg *c, config_setting_t *root)
 	p->action = cfg_enum(c, root, "action", action_names, POLICY_REJECT);
 	p->on_error = cfg_enum(c, root, "on_error", on_error_names, ON_ERROR_TEMPFAIL);
 	p->mta = (enum tls_mta)cfg_enum(c, root, "mta", mta_names, TLS_MTA_AUTO);
+	long long t;
+	p->mta_timeout = CONFIG_DEFAULT_MTA_TIMEOUT;
+	if (cfg_int(c, root, "mta_timeout", &t, &s)) {
+		if (t < 1 || t > CONFIG_MAX_MTA_TIMEOUT)
+			CFG_ERR(c, s, "mta_timeout %lld: expected 1..%d seconds", t, CONFIG_MAX_MTA_TIMEOUT);
+		else
+			p->mta_timeout = (int)t;
+	}
 }
 
 /* ---- profiles ---- */
@@ -258,7 +266,19 @@ static void load_defaults(struct ruleset *p)
 	p->defaults.on_error[1] = reply_tpl_parse("451 4.3.0 TLS policy check failed: %{reason}", err, sizeof(err));
 }
 
+static struct ruleset *config_load_opt(const char *path, struct diag *d, int settings_only);
+
 struct ruleset *config_load(const char *path, struct diag *d)
+{
+	return config_load_opt(path, d, 0);
+}
+
+struct ruleset *config_load_settings(const char *path, struct diag *d)
+{
+	return config_load_opt(path, d, 1);
+}
+
+static struct ruleset *config_load_opt(const char *path, struct diag *d, int settings_only)
 {
 	struct cfg c = { .path = path, .d = d };
 	config_t lc;
@@ -285,12 +305,15 @@ struct ruleset *config_load(const char *path, struct diag *d)
 		config_setting_t *root = config_root_setting(&lc);
 		cfg_check_keys(&c, root, top_keys, "the top level");
 		load_settings(&c, root);
+		if (settings_only)
+			goto done;
 		load_profiles(&c, root);
 		config_requiretls_load(&c, root);
 		config_rules_load(&c, root);
 		if (c.p->nrules == 0)
 			diag_add(d, DIAG_WARNING, path, 0, "no rules: every message will be accepted");
 	}
+done:
 	config_destroy(&lc);
 	if (d->nerrors > errors_before) {
 		ruleset_unref(c.p);
