@@ -149,6 +149,8 @@ done
 # ---- tlspolicy-milter -t ----
 
 CK=$(mktemp -d "$TMPBASE/tp-mt-check.XXXXXX") || exit 1
+# -t as root reads the file as the configured user (privs.conf: nobody)
+chmod 755 "$CK"
 ck_failed=$failed
 
 # good: every script's config, as the scripts use it

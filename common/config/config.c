@@ -26,7 +26,7 @@
 /* Top-level keys besides the blocks of config_blocks[]. */
 static const char *const top_keys[] = {
 	"socket", "socket_mode", "user", "group", "pidfile", "log", "mode", "action", "on_error",
-	"mta", NULL,
+	"mta", "mta_timeout", NULL,
 };
 static const char *const log_keys[] = { "facility", "level", NULL };
 
@@ -128,6 +128,14 @@ static void load_settings(struct cfg *c, config_setting_t *root)
 	p->action = cfg_enum(c, root, "action", action_names, POLICY_REJECT);
 	p->on_error = cfg_enum(c, root, "on_error", on_error_names, ON_ERROR_TEMPFAIL);
 	p->mta = (enum tls_mta)cfg_enum(c, root, "mta", mta_names, TLS_MTA_AUTO);
+	long long t;
+	p->mta_timeout = CONFIG_DEFAULT_MTA_TIMEOUT;
+	if (cfg_int(c, root, "mta_timeout", &t, &s)) {
+		if (t < 1 || t > CONFIG_MAX_MTA_TIMEOUT)
+			CFG_ERR(c, s, "mta_timeout %lld: expected 1..%d seconds", t, CONFIG_MAX_MTA_TIMEOUT);
+		else
+			p->mta_timeout = (int)t;
+	}
 }
 
 
@@ -161,8 +169,9 @@ static void load_defaults(struct cfg *c)
 			diag_add(c->d, DIAG_ERROR, c->path, 0, "built-in reply: %s", err);
 }
 
-/* load_blocks - check the top-level keys, then run each present block's loader */
-static void load_blocks(struct cfg *c, config_setting_t *root)
+/* load_blocks - check the top-level keys, then run each present block's
+ * loader; -1 when settings_only stopped it after the daemon settings */
+static int load_blocks(struct cfg *c, config_setting_t *root, int settings_only)
 {
 	const char *allowed[sizeof(top_keys) / sizeof(top_keys[0]) + NBLOCKS];
 	size_t n = 0;
@@ -174,6 +183,8 @@ static void load_blocks(struct cfg *c, config_setting_t *root)
 	allowed[n] = NULL;
 	cfg_check_keys(c, root, allowed, "the top level");
 	load_settings(c, root);
+	if (settings_only)
+		return -1;      /* the caller wants the daemon settings alone */
 	for (size_t i = 0; i < NBLOCKS; i++) {
 		const struct config_block *b = &config_blocks[i];
 		const config_setting_t *s = config_setting_get_member(root, b->key);
@@ -188,9 +199,22 @@ static void load_blocks(struct cfg *c, config_setting_t *root)
 		}
 		b->load(c, s);
 	}
+	return 0;
 }
 
+static struct ruleset *config_load_opt(const char *path, struct diag *d, int settings_only);
+
 struct ruleset *config_load(const char *path, struct diag *d)
+{
+	return config_load_opt(path, d, 0);
+}
+
+struct ruleset *config_load_settings(const char *path, struct diag *d)
+{
+	return config_load_opt(path, d, 1);
+}
+
+static struct ruleset *config_load_opt(const char *path, struct diag *d, int settings_only)
 {
 	struct cfg c = { .path = path, .d = d };
 	config_t lc;
@@ -221,10 +245,12 @@ struct ruleset *config_load(const char *path, struct diag *d)
 			diag_add(d, DIAG_ERROR, config_error_file(&lc) ? config_error_file(&lc) : path,
 			    config_error_line(&lc), "syntax error: %s", config_error_text(&lc));
 	} else {
-		load_blocks(&c, config_root_setting(&lc));
+		if (load_blocks(&c, config_root_setting(&lc), settings_only) < 0)
+			goto done;
 		if (c.p->nrules == 0)
 			diag_add(d, DIAG_WARNING, path, 0, "no rules: every message will be accepted");
 	}
+done:
 	config_destroy(&lc);
 	if (d->nerrors > errors_before) {
 		ruleset_unref(c.p);

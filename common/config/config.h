@@ -12,6 +12,10 @@
 
 #define CONFIG_DEFAULT_FILE SYSCONFDIR "/tlspolicy-milter.conf"
 #define CONFIG_DEFAULT_SOCKET "inet:8895@127.0.0.1"
+/* The MTA side may be silent this long (seconds): a large message uploads
+ * while the milter waits for end-of-message, as it skips header and body. */
+#define CONFIG_DEFAULT_MTA_TIMEOUT 3600
+#define CONFIG_MAX_MTA_TIMEOUT 86400
 
 /*
  * config_load - parse path into a new snapshot (refs = 1; the caller owns
@@ -23,5 +27,13 @@
  * file and the list files it names, with the caller's privileges.
  */
 struct ruleset *config_load(const char *path, struct diag *d);
+
+/*
+ * config_load_settings - as config_load, but only the daemon settings
+ * (socket, socket_mode, user, group, pidfile, log, mta_timeout, ...): what
+ * root needs before the privilege drop.  No profile, rule or list file is
+ * read (lists are read as the unprivileged user, with config_load).
+ */
+struct ruleset *config_load_settings(const char *path, struct diag *d);
 
 #endif

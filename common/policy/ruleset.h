@@ -84,6 +84,7 @@ struct ruleset {
 	int socket_mode;            /* -1 = leave as created */
 	char *user, *group, *pidfile;   /* NULL = not set */
 	int log_facility, log_level;
+	int mta_timeout;            /* seconds, for smfi_settimeout (restart to change) */
 	enum tls_mta mta;
 
 	enum policy_mode mode;      /* defaults for rules */

@@ -12,6 +12,8 @@
 
 static int log_syslog;                  /* set once by log_open(), before threads */
 static int log_stderr = 1;
+/* set by the reload thread while workers log: atomic (relaxed: a stale level for
+ * a line or two is harmless, a torn or raced read is not allowed) */
 static enum log_level log_level = LOG_LVL_INFO;
 
 static const int log_prio[] = { LOG_ERR, LOG_WARNING, LOG_INFO, LOG_DEBUG };
@@ -39,7 +41,7 @@ void log_close(void)
 
 void log_set_level(enum log_level level)
 {
-	log_level = level;
+	__atomic_store_n(&log_level, level, __ATOMIC_RELAXED);
 }
 
 int log_facility_parse(const char *name)
@@ -79,7 +81,7 @@ static void log_v(enum log_level level, const char *fmt, va_list ap)
 {
 	char line[2048];
 
-	if (level > log_level)
+	if (level > __atomic_load_n(&log_level, __ATOMIC_RELAXED))
 		return;
 	vsnprintf(line, sizeof(line), fmt, ap);
 	if (log_syslog)

@@ -1,24 +1,38 @@
 /*
  * tlspolicy-milter - enforce TLS per domain for Sendmail and Postfix.
  *
- * Threads: libmilter runs in a thread of its own (smfi_main, one thread per
- * MTA connection below it); the main thread keeps SIGHUP, SIGTERM, SIGINT and
- * SIGUSR1 unblocked and handles them through a self-pipe.  libmilter's own
- * signal thread would treat SIGHUP as "stop"; the kernel offers a
- * process-directed signal to the main thread first when that thread accepts
- * it, so SIGHUP here means "reload".
+ * Processes: the process started (pid in the pidfile) opens the socket and
+ * writes the pidfile as root, then becomes the supervising parent
+ * (supervise.h): it owns SIGHUP, SIGTERM, SIGINT and SIGUSR1, stays root and
+ * runs no libmilter code.  Its child drops privileges, loads the policy as
+ * the unprivileged user and runs libmilter.  libmilter's own signal thread
+ * takes SIGHUP as "stop", so no signal is ever passed to the child: requests
+ * come as bytes on a socketpair, read by the child's main thread.
+ *
+ * Threads in the child: libmilter runs in a thread of its own (smfi_main,
+ * its signal thread and one worker per busy MTA connection below it); the
+ * main thread reloads, logs stats and stops, and gives smfi_main
+ * SUPERVISE_STOP_SECS to return after a stop (Debian's worker pool can wait
+ * for ever on open sessions) before it exits with status 1.
+ *
+ * Files: root reads only the config file's daemon settings
+ * (config_load_settings) and opens the socket and the pidfile; everything
+ * else - the config file again, list files, and whatever files later blocks
+ * name - is read as the unprivileged user, at start and on every reload.
  */
 /* PACKAGE_VERSION comes from configure (DEFS) */
 
 #include <errno.h>
-#include <fcntl.h>
 #include <grp.h>
+#include <limits.h>
+#include <poll.h>
 #include <pthread.h>
 #include <pwd.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -33,19 +47,10 @@
 #include "policy/ruleset.h"
 #include "daemon/privs.h"
 #include "daemon/current.h"
+#include "daemon/pidfile.h"
 #include "daemon/stats.h"
+#include "daemon/supervise.h"
 #include "config/config.h"
-
-static int sigpipe_fd[2] = { -1, -1 };
-
-static void on_signal(int sig)
-{
-	unsigned char c = (unsigned char)sig;
-	int saved = errno;
-
-	(void)!write(sigpipe_fd[1], &c, 1);
-	errno = saved;
-}
 
 static void usage(FILE *fp)
 {
@@ -59,14 +64,15 @@ static void usage(FILE *fp)
 	    "default FILE: %s\n", CONFIG_DEFAULT_FILE);
 }
 
-/* Load path; on failure print or log every error and return NULL. */
-static struct ruleset *load(const char *path, int to_stderr)
+/* Load path (whole, or only the daemon settings); on failure print or log
+ * every error and return NULL. */
+static struct ruleset *load(const char *path, int settings_only, int to_stderr)
 {
 	struct diag d;
 	struct ruleset *p;
 
 	diag_init(&d);
-	p = config_load(path, &d);
+	p = settings_only ? config_load_settings(path, &d) : config_load(path, &d);
 	if (to_stderr)
 		diag_print(&d, stderr);
 	else
@@ -75,44 +81,62 @@ static struct ruleset *load(const char *path, int to_stderr)
 	return p;
 }
 
+/*
+ * The files-as-the-user rule for -t and -q: root reads the daemon settings,
+ * drops to the configured user, then loads everything as that user, as the
+ * milter does at start.  Not root: everything is read as the caller.
+ */
+static struct ruleset *load_as_user(const char *path)
+{
+	struct ruleset *s = load(path, 1, 1);
+
+	if (!s)
+		return NULL;
+	if (geteuid() == 0 && s->user) {
+		if (privs_drop(s->user, s->group) < 0) {
+			ruleset_unref(s);
+			return NULL;
+		}
+	} else if (s->user) {
+		struct passwd *pw = getpwnam(s->user);
+		if (pw && pw->pw_uid != geteuid())
+			fprintf(stderr, "tlspolicy-milter: note: not run as root: files were read as uid %ld, "
+			    "the milter reads them as user %s\n", (long)geteuid(), s->user);
+	}
+	struct ruleset *p = load(path, 0, 1);
+	if (!p && geteuid() != 0 && s->user)
+		fprintf(stderr, "tlspolicy-milter: note: everything but the daemon settings was read as user %s, "
+		    "as the milter reads it\n", s->user);
+	ruleset_unref(s);
+	return p;
+}
+
 static int same_str(const char *a, const char *b)
 {
 	return a == b || (a && b && strcmp(a, b) == 0);
 }
-
-/* The pidfile written at start: removed on stop whatever a reload says. */
-static char *pidfile_written;
 
 static void reload(const char *path)
 {
 	struct ruleset *old = current_get(), *p;
 
 	log_info("reloading %s", path);
-	if (!(p = load(path, 0))) {
+	if (!(p = load(path, 0, 0))) {
 		stats_add(STAT_RELOAD_FAILURES);
 		log_err("reload of %s failed: keeping the previous policy", path);
 		ruleset_unref(old);
 		return;
 	}
 	if (!same_str(p->socket, old->socket) || !same_str(p->user, old->user) || !same_str(p->group, old->group) ||
-	    !same_str(p->pidfile, old->pidfile) || p->socket_mode != old->socket_mode || p->log_facility != old->log_facility)
-		log_warn("socket, socket_mode, user, group, pidfile and log facility changes take effect only after a restart");
+	    !same_str(p->pidfile, old->pidfile) || p->socket_mode != old->socket_mode ||
+	    p->log_facility != old->log_facility || p->mta_timeout != old->mta_timeout)
+		log_warn("socket, socket_mode, user, group, pidfile, mta_timeout and log facility changes take effect "
+		    "only after a restart");
 	log_set_level(p->log_level);
 	current_set(p);
 	stats_add(STAT_RELOADS);
 	log_info("reloaded %s: %zu profiles, %zu rules", path, p->nprofiles, p->nrules);
 	ruleset_unref(old);
-}
-
-static int write_pidfile(const char *path)
-{
-	FILE *fp = fopen(path, "w");
-
-	if (!fp || fprintf(fp, "%ld\n", (long)getpid()) < 0 || fclose(fp) != 0) {
-		log_err("cannot write pidfile %s: %s", path, strerror(errno));
-		return -1;
-	}
-	return 0;
 }
 
 /* chmod/chgrp a unix socket so the MTA can connect. */
@@ -145,13 +169,122 @@ static int fix_socket(const struct ruleset *p)
 	return 0;
 }
 
+/* Thousands of MTA sessions each hold a descriptor: soft limit up to the hard one. */
+static void raise_nofile(void)
+{
+	struct rlimit rl;
+
+	if (getrlimit(RLIMIT_NOFILE, &rl) < 0 || rl.rlim_cur >= rl.rlim_max)
+		return;
+	rlim_t was = rl.rlim_cur;
+	rl.rlim_cur = rl.rlim_max;
+	if (setrlimit(RLIMIT_NOFILE, &rl) < 0)
+		log_warn("cannot raise the open files limit from %lu: %s", (unsigned long)was, strerror(errno));
+	else
+		log_debug("open files limit raised from %lu to %lu", (unsigned long)was, (unsigned long)rl.rlim_max);
+}
+
+/* ---- the milter process (child of the supervisor) ---- */
+
+struct milter_args {
+	const char *path;           /* absolute config path */
+	const struct ruleset *settings;  /* as root read them */
+};
+
 static int milter_status;
+static int milter_done[2] = { -1, -1 };
 
 static void *milter_thread(void *arg)
 {
+	(void)arg;
 	milter_status = smfi_main();
-	on_signal(0);           /* wake the main thread */
+	(void)!write(milter_done[1], "x", 1);  /* wake the main thread */
 	return NULL;
+}
+
+/* Wait up to ms (-1: for ever) for fd to be readable: 1 readable, 0 not. */
+static int wait_readable(int fd, int ms)
+{
+	struct pollfd pfd = { fd, POLLIN, 0 };
+	int n;
+
+	while ((n = poll(&pfd, 1, ms)) < 0 && errno == EINTR)
+		;
+	return n > 0;
+}
+
+static int milter_child(int ctl, void *arg)
+{
+	const struct milter_args *a = arg;
+	const struct ruleset *s = a->settings;
+
+	if (privs_drop(s->user, s->group) < 0)
+		return 1;
+	/* the policy in force is the one read as the unprivileged user, at start as on reload */
+	struct ruleset *p = load(a->path, 0, 0);
+	if (!p) {
+		log_err("%s has errors%s%s: not starting (everything but the daemon settings is read as that user, "
+		    "at start and on reload)", a->path, s->user ? " as user " : "", s->user ? s->user : "");
+		return 1;
+	}
+	if (geteuid() == 0)
+		log_warn("running as root: set user = \"...\"; in %s", a->path);
+	log_set_level(p->log_level);
+	current_set(p);
+
+	pthread_attr_t attr;    /* the default for libmilter's threads too */
+	pthread_attr_init(&attr);
+	if (pthread_attr_setstacksize(&attr, TP_THREAD_STACK) != 0 || pthread_setattr_default_np(&attr) != 0)
+		log_warn("cannot set the thread stack size; keeping the default");
+	pthread_attr_destroy(&attr);
+	if (pipe(milter_done) < 0) {
+		log_err("pipe: %s", strerror(errno));
+		return 1;
+	}
+	pthread_t tid;
+	if ((errno = pthread_create(&tid, NULL, milter_thread, NULL)) != 0) {
+		log_err("pthread_create: %s", strerror(errno));
+		return 1;
+	}
+	log_info("started: %s, %zu profiles, %zu rules, listening on %s", a->path, p->nprofiles, p->nrules, p->socket);
+	supervise_ready(ctl);
+
+	int requested = 0;
+	for (;;) {
+		struct pollfd pfd[2] = { { milter_done[0], POLLIN, 0 }, { ctl, POLLIN, 0 } };
+		if (poll(pfd, 2, -1) < 0) {
+			if (errno == EINTR)
+				continue;
+			log_err("poll: %s", strerror(errno));
+			break;
+		}
+		if (pfd[0].revents) {
+			log_err("libmilter stopped by itself");
+			break;
+		}
+		unsigned char c = SUPERVISE_STOP;
+		ssize_t n = read(ctl, &c, 1);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n == 1 && c == SUPERVISE_RELOAD)
+			reload(a->path);
+		else if (n == 1 && c == SUPERVISE_STATS)
+			stats_log();
+		else if (n <= 0 || c == SUPERVISE_STOP) {
+			requested = 1;
+			smfi_stop();
+			break;
+		}
+	}
+	if (requested && !wait_readable(milter_done[0], SUPERVISE_STOP_SECS * 1000)) {
+		/* libmilter's worker pool can wait for ever on open sessions: cut them */
+		log_err("libmilter did not stop within %d s (sessions still open?): exiting, open sessions are cut",
+		    SUPERVISE_STOP_SECS);
+		_exit(1);
+	}
+	pthread_join(tid, NULL);
+	current_set(NULL);
+	return milter_status == MI_SUCCESS ? 0 : 1;
 }
 
 int main(int argc, char **argv)
@@ -175,107 +308,62 @@ int main(int argc, char **argv)
 		return 2;
 	}
 	log_stderr_only();
-	struct ruleset *p = load(path, 1);
-	if (!p) {
-		fprintf(stderr, "tlspolicy-milter: %s has errors\n", path);
-		return 1;
-	}
-	if (explain) {
-		int status = explain_run(p, argc - optind, argv + optind);
+	if (explain || check) {
+		struct ruleset *p = load_as_user(path);
+		if (!p) {
+			fprintf(stderr, "tlspolicy-milter: %s has errors\n", path);
+			return 1;
+		}
+		int status = 0;
+		if (explain)
+			status = explain_run(p, argc - optind, argv + optind);
+		else
+			ruleset_summary(p, stdout);
 		ruleset_unref(p);
 		return status;
 	}
-	if (check) {
-		ruleset_summary(p, stdout);
-		ruleset_unref(p);
-		return 0;
-	}
 
-	log_open(p->log_facility, foreground);
-	log_set_level(p->log_level);
-	if (smfi_setconn(p->socket) != MI_SUCCESS || smfi_register(callbacks_desc) != MI_SUCCESS ||
-	    smfi_setbacklog(SOMAXCONN) != MI_SUCCESS) {
-		log_err("cannot set up libmilter for %s", p->socket);
+	/* root: the daemon settings only (lists are read later, as the user) */
+	struct ruleset *s = load(path, 1, 1);
+	if (!s) {
+		fprintf(stderr, "tlspolicy-milter: %s has errors\n", path);
+		return 1;
+	}
+	/* reloads happen after chdir("/") */
+	char abspath[PATH_MAX];
+	if (!realpath(path, abspath)) {
+		fprintf(stderr, "tlspolicy-milter: %s: %s\n", path, strerror(errno));
+		return 1;
+	}
+	struct milter_args args = { abspath, s };
+
+	log_open(s->log_facility, foreground);
+	log_set_level(s->log_level);
+	raise_nofile();
+	if (smfi_setconn(s->socket) != MI_SUCCESS || smfi_register(callbacks_desc) != MI_SUCCESS ||
+	    smfi_setbacklog(SOMAXCONN) != MI_SUCCESS || smfi_settimeout(s->mta_timeout) != MI_SUCCESS) {
+		log_err("cannot set up libmilter for %s", s->socket);
 		return 1;
 	}
 	if (smfi_opensocket(1) != MI_SUCCESS) {
-		log_err("cannot open socket %s (in use, or no permission?)", p->socket);
+		log_err("cannot open socket %s (in use, or no permission?)", s->socket);
 		return 1;
 	}
-	if (fix_socket(p) < 0)
+	if (fix_socket(s) < 0)
 		return 1;
-	if (!foreground && daemon(0, 0) < 0) {
-		log_err("cannot detach: %s", strerror(errno));
+	if (!foreground && supervise_detach() < 0)
 		return 1;
-	}
-	if (p->pidfile) {
-		if (write_pidfile(p->pidfile) < 0)
-			return 1;
-		pidfile_written = strdup(p->pidfile);
-	}
-	if (privs_drop(p->user, p->group) < 0)
+	if (s->pidfile && pidfile_create(s->pidfile, getpid()) < 0)
 		return 1;
-	if (geteuid() == 0)
-		log_warn("running as root: set user = \"...\"; in %s", path);
-	current_set(p);
 
-	sigset_t set;
-	sigemptyset(&set);
-	sigaddset(&set, SIGHUP);
-	sigaddset(&set, SIGTERM);
-	sigaddset(&set, SIGINT);
-	sigaddset(&set, SIGUSR1);
-	signal(SIGPIPE, SIG_IGN);
-	if (pipe(sigpipe_fd) < 0 || fcntl(sigpipe_fd[1], F_SETFL, O_NONBLOCK) < 0) {
-		log_err("pipe: %s", strerror(errno));
-		return 1;
-	}
-	/* every thread but this one has these signals blocked */
-	pthread_sigmask(SIG_BLOCK, &set, NULL);
-	pthread_attr_t attr;    /* the default for libmilter's threads too */
-	pthread_attr_init(&attr);
-	if (pthread_attr_setstacksize(&attr, TP_THREAD_STACK) != 0 || pthread_setattr_default_np(&attr) != 0)
-		log_warn("cannot set the thread stack size; keeping the default");
-	pthread_attr_destroy(&attr);
-	pthread_t tid;
-	if ((errno = pthread_create(&tid, NULL, milter_thread, NULL)) != 0) {
-		log_err("pthread_create: %s", strerror(errno));
-		return 1;
-	}
-	struct sigaction sa;
-	memset(&sa, 0, sizeof(sa));
-	sa.sa_handler = on_signal;
-	sigemptyset(&sa.sa_mask);
-	sa.sa_flags = SA_RESTART;
-	for (int sig = 1; sig < NSIG; sig++)
-		if (sigismember(&set, sig))
-			sigaction(sig, &sa, NULL);
-	pthread_sigmask(SIG_UNBLOCK, &set, NULL);
-	log_info("started: %s, %zu profiles, %zu rules, listening on %s", path, p->nprofiles, p->nrules, p->socket);
+	int status = supervise_run(milter_child, &args);
 
-	for (;;) {
-		unsigned char c;
-		ssize_t n = read(sigpipe_fd[0], &c, 1);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0 || c == 0)
-			break;  /* smfi_main returned by itself */
-		if (c == SIGHUP)
-			reload(path);
-		else if (c == SIGUSR1)
-			stats_log();
-		else {
-			log_info("stopping on signal %d", c);
-			smfi_stop();
-			break;
-		}
-	}
-	pthread_join(tid, NULL);
-	if (pidfile_written && unlink(pidfile_written) < 0 && errno != ENOENT)
-		log_warn("cannot remove pidfile %s: %s", pidfile_written, strerror(errno));
-	free(pidfile_written);
-	current_set(NULL);
-	log_info("stopped");
+	pidfile_remove(s->pidfile, getpid());
+	ruleset_unref(s);
+	if (status == 0)
+		log_info("stopped");
+	else
+		log_err("stopped with exit status %d", status);
 	log_close();
-	return milter_status == MI_SUCCESS ? 0 : 1;
+	return status;
 }

@@ -24,7 +24,14 @@ T.run(function()
 		got = r, reply = SMFIR_REPLYCODE, mark = m, log = { "verdict=reject" },
 		nolog = { "running as root" } }
 
-	local pid = T.read_file(DIR .. "/milter.pid"):gsub("%s+$", "")
+	-- the pidfile names the supervising parent (root, runs no libmilter code);
+	-- the milter process is its only child
+	local ppid = T.read_file(DIR .. "/milter.pid"):gsub("%s+$", "")
+	local pstatus = T.read_file("/proc/" .. ppid .. "/status") or ""
+	T.ok((pstatus:match("\nUid:%s+(%d+)") or "") == "0", "the pidfile names the supervising parent, which stays root",
+		"status of " .. ppid .. ":", pstatus)
+	local pid = sh("cat /proc/" .. ppid .. "/task/*/children"):gsub("%s+$", "")
+	T.ok(pid:match("^%d+$") ~= nil, "the supervisor has one child, the milter process", "children: " .. pid)
 	local status = T.read_file("/proc/" .. pid .. "/status") or ""
 	local nobody, nogroup = sh("id -u nobody"), sh("getent group nogroup | cut -d: -f3")
 	local u = status:match("\nUid:%s+([%d%s]-)\n") or ""

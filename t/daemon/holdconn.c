@@ -1,0 +1,184 @@
+/*
+ * NAME
+ *	holdconn - hold many milter connections open (the MTA side), for the
+ *	daemon's stop and timeout tests
+ * SYNOPSIS
+ *	holdconn partial|session N SECS unix:/path
+ * DESCRIPTION
+ *	Opens N connections to the milter.  partial: each sends the first 5
+ *	bytes of a 13-byte option negotiation packet and stalls (a worker
+ *	thread reads the rest of the packet until the MTA timeout).  session:
+ *	each negotiates and passes CONNECT, then idles between commands like an
+ *	MTA session waiting for its client.  Prints "open N" once all are open,
+ *	then watches them for SECS seconds and prints
+ *	"closed K of N first=F last=L" (seconds after "open" at which the
+ *	milter closed the first and the last of them; -1 if none).  Exit 0, or
+ *	1 when the connections could not be opened.
+ */
+#include <errno.h>
+#include <poll.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/resource.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <time.h>
+#include <unistd.h>
+
+static double now(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+static int write_all(int fd, const void *buf, size_t len)
+{
+	const char *p = buf;
+
+	while (len > 0) {
+		ssize_t n = write(fd, p, len);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			return -1;
+		p += n;
+		len -= (size_t)n;
+	}
+	return 0;
+}
+
+static int read_all(int fd, void *buf, size_t len)
+{
+	char *p = buf;
+
+	while (len > 0) {
+		ssize_t n = read(fd, p, len);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			return -1;
+		p += n;
+		len -= (size_t)n;
+	}
+	return 0;
+}
+
+/* One milter packet: length, command, data. */
+static int send_packet(int fd, char cmd, const void *data, uint32_t len)
+{
+	unsigned char hdr[5];
+	uint32_t n = len + 1;
+
+	hdr[0] = (unsigned char)(n >> 24);
+	hdr[1] = (unsigned char)(n >> 16);
+	hdr[2] = (unsigned char)(n >> 8);
+	hdr[3] = (unsigned char)n;
+	hdr[4] = (unsigned char)cmd;
+	return write_all(fd, hdr, 5) < 0 || (len && write_all(fd, data, len) < 0) ? -1 : 0;
+}
+
+/* Read one reply packet; returns its command byte or -1. */
+static int read_reply(int fd)
+{
+	unsigned char hdr[4], buf[4096];
+	uint32_t n;
+
+	if (read_all(fd, hdr, 4) < 0)
+		return -1;
+	n = (uint32_t)hdr[0] << 24 | (uint32_t)hdr[1] << 16 | (uint32_t)hdr[2] << 8 | hdr[3];
+	if (n == 0 || n > sizeof(buf) || read_all(fd, buf, n) < 0)
+		return -1;
+	return buf[0];
+}
+
+static const unsigned char optneg[12] = {
+	0, 0, 0, 6,                 /* version 6 */
+	0, 0, 0x01, 0xff,           /* every action */
+	0, 0x1f, 0xff, 0xff,        /* every protocol step the milter may turn off */
+};
+
+int main(int argc, char **argv)
+{
+	struct sockaddr_un sa;
+	struct rlimit rl;
+
+	if (argc != 5 || (strcmp(argv[1], "partial") && strcmp(argv[1], "session")) ||
+	    strncmp(argv[4], "unix:", 5) != 0) {
+		fprintf(stderr, "usage: holdconn partial|session N SECS unix:/path\n");
+		return 2;
+	}
+	int partial = strcmp(argv[1], "partial") == 0;
+	int n = atoi(argv[2]);
+	double secs = atof(argv[3]);
+	if (n < 1) {
+		fprintf(stderr, "holdconn: N must be >= 1\n");
+		return 2;
+	}
+	if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < rl.rlim_max) {
+		rl.rlim_cur = rl.rlim_max;
+		setrlimit(RLIMIT_NOFILE, &rl);
+	}
+	memset(&sa, 0, sizeof(sa));
+	sa.sun_family = AF_UNIX;
+	snprintf(sa.sun_path, sizeof(sa.sun_path), "%s", argv[4] + 5);
+
+	struct pollfd *pfd = calloc((size_t)n, sizeof(*pfd));
+	if (!pfd)
+		return 1;
+	for (int i = 0; i < n; i++) {
+		int fd = socket(AF_UNIX, SOCK_STREAM, 0);
+		if (fd < 0 || connect(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0) {
+			fprintf(stderr, "holdconn: connection %d: %s\n", i + 1, strerror(errno));
+			return 1;
+		}
+		if (partial) {
+			unsigned char part[5] = { 0, 0, 0, 13, 'O' };
+			if (write_all(fd, part, sizeof(part)) < 0) {
+				fprintf(stderr, "holdconn: connection %d: write: %s\n", i + 1, strerror(errno));
+				return 1;
+			}
+		} else {
+			static const char conn[] = "client.test\0" "4" "\x00\x19" "192.0.2.7";
+			if (send_packet(fd, 'O', optneg, sizeof(optneg)) < 0 || read_reply(fd) != 'O' ||
+			    send_packet(fd, 'C', conn, sizeof(conn)) < 0 || read_reply(fd) < 0) {
+				fprintf(stderr, "holdconn: connection %d: negotiation failed\n", i + 1);
+				return 1;
+			}
+		}
+		pfd[i].fd = fd;
+		pfd[i].events = POLLIN;
+	}
+	printf("open %d\n", n);
+	fflush(stdout);
+
+	double t0 = now(), first = -1, last = -1;
+	int closed = 0;
+	while (closed < n) {
+		double left = t0 + secs - now();
+		if (left <= 0)
+			break;
+		int r = poll(pfd, (nfds_t)n, (int)(left * 1000) + 1);
+		if (r < 0 && errno != EINTR)
+			break;
+		for (int i = 0; r > 0 && i < n; i++) {
+			char buf[256];
+			if (pfd[i].fd < 0 || !pfd[i].revents)
+				continue;
+			ssize_t k = read(pfd[i].fd, buf, sizeof(buf));
+			if (k > 0)
+				continue;   /* a reply: not closed */
+			close(pfd[i].fd);
+			pfd[i].fd = -1;
+			closed++;
+			last = now() - t0;
+			if (first < 0)
+				first = last;
+		}
+	}
+	printf("closed %d of %d first=%.1f last=%.1f\n", closed, n, first, last);
+	return 0;
+}
