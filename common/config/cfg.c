@@ -173,3 +173,55 @@ config_setting_t *cfg_group(struct cfg *c, const config_setting_t *group, const 
 	}
 	return s;
 }
+
+int cfg_strv(struct cfg *c, const config_setting_t *group, const char *key, char ***out, size_t *n)
+{
+	const config_setting_t *s = config_setting_get_member(group, key);
+	int len;
+
+	if (!s)
+		return 0;
+	if (config_setting_type(s) == CONFIG_TYPE_STRING)
+		len = 1;
+	else if (config_setting_is_array(s) || config_setting_is_list(s))
+		len = config_setting_length(s);
+	else {
+		CFG_ERR(c, s, "'%s' must be a string or a list of strings, not %s", key, cfg_type_name(s));
+		return 0;
+	}
+	char **v = calloc((size_t)len + 1, sizeof(*v));
+	if (!v) {
+		cfg_nomem(c, s);
+		return 0;
+	}
+	size_t k = 0;
+	for (int i = 0; i < len; i++) {
+		const config_setting_t *e = config_setting_type(s) == CONFIG_TYPE_STRING ? s :
+		    config_setting_get_elem(s, (unsigned)i);
+		const char *str = config_setting_get_string(e);
+		if (!str) {
+			CFG_ERR(c, e, "'%s' must hold strings only, not %s", key, cfg_type_name(e));
+			continue;
+		}
+		if ((v[k] = cfg_strdup(c, e, str)) != NULL)
+			k++;
+	}
+	*out = v;
+	*n = k;
+	return 1;
+}
+
+int cfg_seconds(struct cfg *c, const config_setting_t *group, const char *key, long lo, long hi, long *ms)
+{
+	const config_setting_t *s;
+	long long v;
+
+	if (!cfg_int(c, group, key, &v, &s))
+		return 0;
+	if (v < lo || v > hi) {
+		CFG_ERR(c, s, "%s %lld: expected %ld..%ld seconds", key, v, lo, hi);
+		return 0;
+	}
+	*ms = (long)v * 1000;
+	return 1;
+}

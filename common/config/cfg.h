@@ -40,12 +40,25 @@ struct config_block {
 	void (*load)(struct cfg *c, const config_setting_t *block);
 };
 
+/* cfg_strv - member key as a string or a list of strings, copied into a new
+ * NULL-terminated array *out of *n strings (the caller frees each and the
+ * array).  1 if present and valid, 0 if absent or (reported) invalid. */
+int cfg_strv(struct cfg *c, const config_setting_t *group, const char *key, char ***out, size_t *n);
+/* cfg_seconds - member key as whole seconds in lo..hi, stored as *ms.  1 if
+ * present and valid, 0 if absent or (reported) invalid. */
+int cfg_seconds(struct cfg *c, const config_setting_t *group, const char *key, long lo, long hi, long *ms);
+
 /* config_profiles.c: "profiles = { NAME = { ... }; ... };" */
 void config_profiles_load(struct cfg *c, const config_setting_t *block);
 /* config_requiretls.c: "requiretls = { ... };" (before the rules: they refer to it) */
 void config_requiretls_load(struct cfg *c, const config_setting_t *block);
 /* config_rules.c: "rules = ( { ... }, ... );" (last: refers to profiles and requiretls) */
 void config_rules_load(struct cfg *c, const config_setting_t *block);
+/* config_dns.c, config_mtasts.c, config_probe.c: the network blocks of
+ * REQUIRETLS feasibility: "dns = { ... };", "mta_sts = { ... };", "probe = { ... };" */
+void config_dns_load(struct cfg *c, const config_setting_t *block);
+void config_mtasts_load(struct cfg *c, const config_setting_t *block);
+void config_probe_load(struct cfg *c, const config_setting_t *block);
 
 /* File of setting s (libconfig @include aware). */
 const char *cfg_file(const struct cfg *c, const config_setting_t *s);

@@ -35,6 +35,9 @@ static const struct config_block config_blocks[] = {
 	{ "profiles", CONFIG_TYPE_GROUP, config_profiles_load },
 	{ "requiretls", CONFIG_TYPE_GROUP, config_requiretls_load },
 	{ "rules", CONFIG_TYPE_LIST, config_rules_load },
+	{ "dns", CONFIG_TYPE_GROUP, config_dns_load },
+	{ "mta_sts", CONFIG_TYPE_GROUP, config_mtasts_load },
+	{ "probe", CONFIG_TYPE_GROUP, config_probe_load },
 };
 #define NBLOCKS (sizeof(config_blocks) / sizeof(config_blocks[0]))
 static const char *const mode_names[] = { "enforce", "testing", NULL };

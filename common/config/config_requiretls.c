@@ -11,7 +11,8 @@
 #include "util/domain.h"
 
 static const char *const requiretls_keys[] = {
-	"address_tag", "header", "trace_header", "content", "verify", NULL,
+	"address_tag", "header", "trace_header", "content", "verify", "reply", "tempfail_reply", "mode",
+	"timeout", "skip_mailers", "skip_bracket_nexthop", NULL,
 };
 static const char *const content_keys[] = { "header", "match", "strip", "caseless", NULL };
 
@@ -81,6 +82,67 @@ static void load_content(struct cfg *c, const config_setting_t *g)
 	a[r->ncontent++] = rc;
 }
 
+/* A reply template setting, or the built-in one (class must match). */
+static struct reply_tpl *template(struct cfg *c, const config_setting_t *g, const char *key, const char *def,
+    char class)
+{
+	const config_setting_t *s;
+	const char *v = cfg_string(c, g, key, &s);
+	char err[128];
+	struct reply_tpl *t = reply_tpl_parse(v ? v : def, err, sizeof(err));
+
+	if (!t) {
+		if (v)
+			CFG_ERR(c, s, "%s: %s", key, err);
+		else
+			cfg_nomem(c, g);
+		return NULL;
+	}
+	if (reply_tpl_class(t) != class) {
+		CFG_ERR(c, s, "%s '%s': must be a %cxx reply", key, v, class);
+		reply_tpl_free(t);
+		return NULL;
+	}
+	return t;
+}
+
+/* Local mailers (Postfix transports, Sendmail mailers): the MTA delivers
+ * these itself, so no REQUIRETLS relay happens and nothing is checked. */
+static const char *const default_skip[] = {
+	"local", "virtual", "lmtp", "error", "discard", "prog", "*file*", "*include*", NULL,
+};
+
+static void load_verify(struct cfg *c, const config_setting_t *g)
+{
+	static const char *const verify_names[] = { "off", "dnssec-or-mta-sts", "probe", NULL };
+	static const char *const mode_names[] = { "enforce", "testing", NULL };
+	struct ruleset_requiretls *r = &c->p->requiretls;
+	const config_setting_t *s;
+	int b;
+
+	r->verify = (enum rt_verify)cfg_enum(c, g, "verify", verify_names, RT_VERIFY_OFF);
+	if (config_setting_get_member(g, "mode"))
+		r->mode = cfg_enum(c, g, "mode", mode_names, -1);
+	r->reply = template(c, g, "reply",
+	    "550 5.7.30 %{domain} cannot receive mail that requires TLS: %{reason}", '5');
+	r->tempfail_reply = template(c, g, "tempfail_reply",
+	    "451 4.4.3 The REQUIRETLS check of %{domain} did not finish: %{reason}", '4');
+	cfg_seconds(c, g, "timeout", 1, 300, &r->timeout_ms);
+	if (!cfg_strv(c, g, "skip_mailers", &r->skip_mailers, &r->nskip_mailers)) {
+		size_t n = 0;
+		while (default_skip[n])
+			n++;
+		if ((r->skip_mailers = calloc(n + 1, sizeof(char *))) == NULL)
+			cfg_nomem(c, g);
+		else
+			for (size_t i = 0; i < n; i++)
+				if ((r->skip_mailers[r->nskip_mailers] = cfg_strdup(c, g, default_skip[i])) != NULL)
+					r->nskip_mailers++;
+	}
+	if (cfg_bool(c, g, "skip_bracket_nexthop", &b, &s))
+		r->skip_bracket_nexthop = b;
+}
+
 void config_requiretls_load(struct cfg *c, const config_setting_t *g)
 {
 	struct ruleset_requiretls *r = &c->p->requiretls;
@@ -98,8 +160,7 @@ void config_requiretls_load(struct cfg *c, const config_setting_t *g)
 	}
 	r->header = field_name(c, g, "header", "X-RequireTLS");
 	r->trace_header = field_name(c, g, "trace_header", "X-RequireTLS-Reason");
-	if ((v = cfg_string(c, g, "verify", &s)) != NULL && strcmp(v, "off") != 0)
-		CFG_ERR(c, s, "verify '%s': this version does not check recipient domains yet; only \"off\" is supported", v);
+	load_verify(c, g);
 	if ((s = config_setting_get_member(g, "content")) != NULL) {
 		if (!config_setting_is_list(s))
 			CFG_ERR(c, s, "'content' must be a list of groups: content = ( { ... } );");

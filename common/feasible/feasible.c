@@ -429,7 +429,7 @@ static enum feasible_status run_check(struct check *k)
 	const struct dns_outcome *o = &mx->out;
 	keep_ttl(k, (int64_t)o->ttl * 1000);
 	if (o->security == DNS_SEC_BOGUS) {
-		s = verdict(k, FEASIBLE_TEMP, "DNSSEC validation failed (bogus MX): %s", o->reason);
+		s = verdict(k, FEASIBLE_TEMP, "bogus MX RRset (%s)", o->reason);
 		goto out;
 	}
 	if (o->status == DNS_TEMPFAIL) {
@@ -531,8 +531,13 @@ void feasible_check(struct feasible *f, const char *domain, struct feasible_resu
 		    cs == CACHE_TIMEOUT ? "the check did not finish in time" : "out of memory");
 	}
 	r->elapsed_ms = dns_now_ms() - start;
+}
+
+void feasible_format(const char *domain, const struct feasible_result *r, char *buf, size_t bufsz)
+{
 	char qd[DNS_NAME_MAX + 8], qr[FEASIBLE_REASON_MAX + 8];
-	log_info("requiretls-check domain=%s method=%s result=%s cached=%s ms=%lld reason=\"%s\" evidence=\"%s\"",
-	    log_quote(qd, sizeof(qd), domain), r->method, feasible_status_name(r->status), r->cached ? "yes" : "no",
-	    r->elapsed_ms, log_quote(qr, sizeof(qr), r->reason), r->evidence);
+
+	snprintf(buf, bufsz, "requiretls-check domain=%s method=%s result=%s cached=%s ms=%lld reason=\"%s\" "
+	    "evidence=\"%s\"", log_quote(qd, sizeof(qd), domain), r->method, feasible_status_name(r->status),
+	    r->cached ? "yes" : "no", r->elapsed_ms, log_quote(qr, sizeof(qr), r->reason), r->evidence);
 }

@@ -77,10 +77,13 @@ void feasible_free(struct feasible *f);
 /*
  * feasible_check - is domain (a normalised domain name) feasible?  Always
  * fills *r.  Bounded by the conf's timeout_ms from the call, cache waits
- * included; one log line per check (domain, method, result, cached, ms,
- * reason).  Never blocks on the network when the answer is cached.
+ * included.  Never blocks on the network when the answer is cached.
  */
 void feasible_check(struct feasible *f, const char *domain, struct feasible_result *r);
+
+/* feasible_format - the one log line of a check: "requiretls-check
+ * domain=D method=M result=R cached=yes|no ms=N reason=\"...\" evidence=\"...\"". */
+void feasible_format(const char *domain, const struct feasible_result *r, char *buf, size_t bufsz);
 
 /* "yes", "no", "tempfail"; "off", "dnssec-or-mta-sts", "probe". */
 const char *feasible_status_name(enum feasible_status s);

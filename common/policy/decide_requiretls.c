@@ -77,3 +77,42 @@ int decide_requiretls_header(const struct ruleset *p, const char *name, const ch
 		return 0;
 	return requiretls_plan_header(plan, p->requiretls.content, p->requiretls.ncontent, p->file, name, value);
 }
+
+void decide_requiretls_infeasible(const struct ruleset *p, const struct policy_msg *m, const char *domains,
+    int temp, const char *reason, const char *rcpt_raw, struct policy_verdict *v)
+{
+	const struct ruleset_requiretls *r = &p->requiretls;
+	int mode = r->mode >= 0 ? r->mode : (int)p->mode;
+	const struct reply_tpl *t = r->reply;
+
+	memset(v, 0, sizeof(*v));
+	v->what = "requiretls feasibility";
+	snprintf(v->subject, sizeof(v->subject), "%s", domains);
+	snprintf(v->reason, sizeof(v->reason), "%s", reason);
+	if (!temp)
+		v->verdict = VERDICT_REJECT;
+	else if (p->on_error == ON_ERROR_ACCEPT) {
+		v->verdict = VERDICT_PASS;
+		return;
+	} else if (p->on_error == ON_ERROR_REJECT)
+		v->verdict = VERDICT_REJECT;
+	else {
+		v->verdict = VERDICT_TEMPFAIL;
+		t = r->tempfail_reply;
+	}
+	if (mode == POLICY_TESTING)
+		v->verdict = v->verdict == VERDICT_REJECT ? VERDICT_WOULD_REJECT : VERDICT_WOULD_TEMPFAIL;
+	struct tlsfacts_text tt;
+	tlsfacts_render(&m->tls, &tt);
+	struct reply_vars vars = {
+		.domain = domains, .reason = reason, .tls_version = tt.version, .cipher_bits = tt.bits,
+		.client = m->client_addr, .sender = m->sender_raw, .recipient = rcpt_raw, .rule = v->what,
+	};
+	if (t)
+		reply_tpl_expand(t, &vars, &v->reply);
+	else {          /* cannot happen after a good load: never answer without a code */
+		snprintf(v->reply.rcode, sizeof(v->reply.rcode), "%s", temp ? "451" : "550");
+		snprintf(v->reply.xcode, sizeof(v->reply.xcode), "%s", temp ? "4.4.3" : "5.7.30");
+		snprintf(v->reply.text, sizeof(v->reply.text), "REQUIRETLS cannot be honoured");
+	}
+}

@@ -28,4 +28,15 @@ int decide_requiretls_rcpt(const struct ruleset *p, const char *rcpt_raw, const 
 int decide_requiretls_header(const struct ruleset *p, const char *name, const char *value,
     struct requiretls_plan *plan);
 
+/*
+ * decide_requiretls_infeasible - the verdict for a flagged recipient whose
+ * domain(s) cannot receive mail that requires TLS (temp 0: requiretls.reply,
+ * 550 5.7.30 by default) or whose check could not finish (temp 1: on_error;
+ * tempfail uses requiretls.tempfail_reply, 451 4.4.3).  requiretls.mode (or
+ * the global mode) turns it into would-reject/would-tempfail.  domains names
+ * the domain(s) for %{domain}, reason for %{reason}; rcpt_raw may be NULL.
+ */
+void decide_requiretls_infeasible(const struct ruleset *p, const struct policy_msg *m, const char *domains,
+    int temp, const char *reason, const char *rcpt_raw, struct policy_verdict *v);
+
 #endif

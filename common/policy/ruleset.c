@@ -17,6 +17,18 @@ struct ruleset *ruleset_create(void)
 		return NULL;
 	p->refs = 1;
 	p->socket_mode = -1;
+	p->requiretls.mode = -1;
+	p->requiretls.timeout_ms = 20000;
+	p->requiretls.skip_bracket_nexthop = 1;
+	p->dns.timeout_ms = 5000;
+	p->mta_sts.timeout_ms = 10000;
+	p->mta_sts.port = 443;
+	p->probe.timeout_ms = 10000;
+	p->probe.port = 25;
+	if (!(p->dns.trust_anchor_file = strdup(RULESET_TRUST_ANCHOR))) {
+		free(p);
+		return NULL;
+	}
 	p->auth_rule = -1;
 	p->senders = dtable_create(16);
 	p->recipients = dtable_create(16);
@@ -33,6 +45,13 @@ struct ruleset *ruleset_ref(struct ruleset *p)
 {
 	__atomic_add_fetch(&p->refs, 1, __ATOMIC_RELAXED);
 	return p;
+}
+
+static void free_strv(char **v, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		free(v[i]);
+	free(v);
 }
 
 static void policy_free(struct ruleset *p)
@@ -67,6 +86,18 @@ static void policy_free(struct ruleset *p)
 	for (size_t i = 0; i < p->requiretls.ncontent; i++)
 		requiretls_content_free(p->requiretls.content[i]);
 	free(p->requiretls.content);
+	reply_tpl_free(p->requiretls.reply);
+	reply_tpl_free(p->requiretls.tempfail_reply);
+	free_strv(p->requiretls.skip_mailers, p->requiretls.nskip_mailers);
+	free_strv(p->dns.resolvers, p->dns.nresolvers);
+	free_strv(p->dns.remove_zones, p->dns.nremove_zones);
+	free(p->dns.trust_anchor_file);
+	free(p->mta_sts.ca_file);
+	free(p->mta_sts.store);
+	free(p->probe.ca_file);
+	free(p->probe.helo);
+	if (p->feasible && p->feasible_free)
+		p->feasible_free(p->feasible);
 	reply_tpl_free(p->defaults.on_error[0]);
 	reply_tpl_free(p->defaults.on_error[1]);
 	free(p);

@@ -66,6 +66,39 @@ struct ruleset_requiretls {
 	char *trace_header;         /* field saying why the message was flagged; set when enabled */
 	struct requiretls_content **content;
 	size_t ncontent;
+	/* feasibility of flagged recipients before acceptance (RFC 8689) */
+	enum rt_verify { RT_VERIFY_OFF = 0, RT_VERIFY_DNSSEC_OR_MTASTS, RT_VERIFY_PROBE } verify;
+	struct reply_tpl *reply;            /* infeasible: "550 5.7.30 ..." (owned) */
+	struct reply_tpl *tempfail_reply;   /* check could not finish, on_error tempfail (owned) */
+	int mode;                           /* enum policy_mode, or -1: the global mode */
+	long timeout_ms;                    /* one deadline for the whole check of a domain */
+	char **skip_mailers;                /* {rcpt_mailer} values delivered locally: not checked */
+	size_t nskip_mailers;
+	int skip_bracket_nexthop;           /* {rcpt_host} "[host]": an explicit route, not checked */
+};
+
+/* The network blocks (dns, mta_sts, probe): plain settings; the daemon
+ * builds the contexts from them (common/feasible). */
+#define RULESET_TRUST_ANCHOR "/usr/share/dns/root.key"  /* Debian's dns-root-data */
+struct ruleset_dns {
+	char **resolvers;                   /* "IP[@port]"; none: /etc/resolv.conf */
+	size_t nresolvers;
+	char *trust_anchor_file;
+	long timeout_ms;
+	char **remove_zones;                /* libunbound local zones to drop (tests: "test.") */
+	size_t nremove_zones;
+};
+struct ruleset_mtasts {
+	char *ca_file;                      /* NULL: the system store */
+	long timeout_ms;
+	char *store;                        /* NULL: policies kept in memory */
+	unsigned port;                      /* 443 */
+};
+struct ruleset_probe {
+	char *ca_file;
+	long timeout_ms;
+	unsigned port;                      /* 25 */
+	char *helo;                         /* NULL: the host name */
 };
 
 /* Default reply templates: [kind][cert failure?][action].  Owned; never NULL
@@ -108,6 +141,16 @@ struct ruleset {
 
 	struct policy_defaults defaults;
 	struct ruleset_requiretls requiretls;
+	struct ruleset_dns dns;
+	struct ruleset_mtasts mta_sts;
+	struct ruleset_probe probe;
+
+	/* The network contexts a front end built for this snapshot (a struct
+	 * feasible, common/feasible), freed with the snapshot by feasible_free.
+	 * NULL when requiretls.verify is off.  Set once, before the snapshot is
+	 * shared; the snapshot owns it. */
+	void *feasible;
+	void (*feasible_free)(void *);
 };
 
 #define POLICY_MULTI 0x80000000u

@@ -236,3 +236,25 @@ const char *requiretls_plan_triggers(const struct requiretls_plan *p, char *buf,
 			o += (size_t)snprintf(buf + o, o < bufsz ? bufsz - o : 0, "%s%s", o ? "," : "", names[i]);
 	return buf;
 }
+
+void requiretls_plan_mark(const struct requiretls_plan *p, struct requiretls_plan_mark *m)
+{
+	m->triggers = p->triggers;
+	m->whylen = strlen(p->why);
+	m->nrcpts = p->nrcpts;
+	m->nrules = p->nrules;
+}
+
+void requiretls_plan_rollback(struct requiretls_plan *p, const struct requiretls_plan_mark *m)
+{
+	while (p->nrcpts > m->nrcpts) {
+		p->nrcpts--;
+		free(p->rcpts[p->nrcpts].from);
+		free(p->rcpts[p->nrcpts].to);
+	}
+	if (p->nrules > m->nrules)
+		p->nrules = m->nrules;
+	p->triggers = m->triggers;
+	if (m->whylen < sizeof(p->why))
+		p->why[m->whylen] = '\0';
+}

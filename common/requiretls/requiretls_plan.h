@@ -97,6 +97,16 @@ int requiretls_plan_header(struct requiretls_plan *p, struct requiretls_content 
  */
 int requiretls_plan_finish(struct requiretls_plan *p);
 
+/* A point to return to: what one recipient added (its untag entry, its
+ * triggers, its part of why) can be taken back when that recipient is
+ * refused, so the message is neither flagged nor rewritten because of it. */
+struct requiretls_plan_mark {
+	unsigned triggers;
+	size_t whylen, nrcpts, nrules;
+};
+void requiretls_plan_mark(const struct requiretls_plan *p, struct requiretls_plan_mark *m);
+void requiretls_plan_rollback(struct requiretls_plan *p, const struct requiretls_plan_mark *m);
+
 /* "tag,content" etc. for logs; buf of 64 bytes. */
 const char *requiretls_plan_triggers(const struct requiretls_plan *p, char *buf, size_t bufsz);
 

@@ -42,6 +42,7 @@
 #include "smfi/callbacks.h"
 #include "util/diag.h"
 #include "smfi/explain.h"
+#include "daemon/netctx.h"
 #include "smfi/negotiate.h"
 #include "util/log.h"
 #include "policy/ruleset.h"
@@ -73,6 +74,14 @@ static struct ruleset *load(const char *path, int settings_only, int to_stderr)
 
 	diag_init(&d);
 	p = settings_only ? config_load_settings(path, &d) : config_load(path, &d);
+	char err[512];
+	if (p && !settings_only && netctx_attach(p, err, sizeof(err)) < 0) {
+		/* the network blocks are part of the policy: a context that cannot be
+		 * built fails the load like a bad setting */
+		diag_add(&d, DIAG_ERROR, path, 0, "requiretls verify: %s", err);
+		ruleset_unref(p);
+		p = NULL;
+	}
 	if (to_stderr)
 		diag_print(&d, stderr);
 	else
@@ -134,6 +143,7 @@ static void reload(const char *path)
 		    "only after a restart");
 	log_set_level(p->log_level);
 	current_set(p);
+	netctx_purge();         /* answers found under the old settings */
 	stats_add(STAT_RELOADS);
 	log_info("reloaded %s: %zu profiles, %zu rules", path, p->nprofiles, p->nrules);
 	ruleset_unref(old);

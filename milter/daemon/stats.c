@@ -10,7 +10,8 @@ static unsigned long stats[STAT_MAX];
 
 static const char *const stats_names[STAT_MAX] = {
 	"connections", "messages", "recipients", "pass", "reject", "tempfail", "would_reject", "errors",
-	"reloads", "reload_failures", "would_tempfail",
+	"reloads", "reload_failures", "would_tempfail", "requiretls_feasible", "requiretls_infeasible",
+	"requiretls_check_errors",
 };
 
 void stats_add(enum stats_counter c)

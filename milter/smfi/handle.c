@@ -7,12 +7,14 @@
 #include <netinet/in.h>
 #include <stdio.h>
 #include <string.h>
+#include <strings.h>
 
 #include "smfi/handle.h"
 #include "smfi/negotiate.h"
 #include "smfi/session.h"
 #include "util/log.h"
 #include "policy/decide_requiretls.h"
+#include "feasible/feasible.h"
 #include "daemon/stats.h"
 
 static struct session *sess(const struct mctx *m)
@@ -171,6 +173,96 @@ sfsistat handle_envfrom(const struct mctx *m, char **argv)
 	return ruleset_needs_rcpt(s->policy) ? SMFIS_CONTINUE : SMFIS_ACCEPT;
 }
 
+/* ---- REQUIRETLS feasibility (requiretls.verify) ---- */
+
+/* Is the recipient relayed over SMTP (so RFC 8689 applies)?  Local mailers
+ * and explicit [nexthop] routes are the admin's own business. */
+static int rcpt_relayed(const struct mctx *m, const struct ruleset_requiretls *r)
+{
+	const char *mailer = m->ops->getsymval(m->ctx, "{rcpt_mailer}");
+	const char *host = m->ops->getsymval(m->ctx, "{rcpt_host}");
+
+	for (size_t i = 0; mailer && i < r->nskip_mailers; i++)
+		if (strcasecmp(mailer, r->skip_mailers[i]) == 0)
+			return 0;
+	return !(r->skip_bracket_nexthop && host && host[0] == '[');
+}
+
+/* Check one domain and report the check's line. */
+static void check_domain(const struct mctx *m, struct session *s, const char *domain, struct feasible_result *fr)
+{
+	char line[1400];
+
+	feasible_check(s->policy->feasible, domain, fr);
+	feasible_format(domain, fr, line, sizeof(line));
+	m->ops->report(m->ctx, fr->status == FEASIBLE_TEMP, line);
+	stats_add(fr->status == FEASIBLE_YES ? STAT_RT_FEASIBLE : fr->status == FEASIBLE_NO ? STAT_RT_INFEASIBLE :
+	    STAT_RT_CHECK_ERRORS);
+}
+
+/*
+ * At RCPT, once the message is flagged: check this recipient's domain.
+ * Returns the answer (SMFIS_CONTINUE when the recipient may stay); a refused
+ * recipient's part of the plan is taken back.
+ */
+static sfsistat rcpt_feasible(const struct mctx *m, struct session *s, const char *raw, const struct addr *rcpt,
+    const struct requiretls_plan_mark *mark, int *checked)
+{
+	struct feasible_result fr;
+	struct policy_verdict v;
+	struct policy_decision *d = &s->msg.decision;
+
+	check_domain(m, s, rcpt->domain, &fr);
+	if (fr.status == FEASIBLE_YES) {
+		*checked = 1;
+		return SMFIS_CONTINUE;
+	}
+	decide_requiretls_infeasible(s->policy, &s->msg.facts, rcpt->domain, fr.status == FEASIBLE_TEMP, fr.reason,
+	    raw, &v);
+	decide_only(d, &v);
+	sfsistat r = answer(m, s, d, "rcpt", raw);
+	if (r != SMFIS_CONTINUE)
+		requiretls_plan_rollback(&s->msg.plan, mark);
+	return r;
+}
+
+/* At end of message: the accepted recipients whose domains were not checked
+ * at RCPT (the flag came later).  SMFIS_CONTINUE when all can be served. */
+static sfsistat eom_feasible(const struct mctx *m, struct session *s)
+{
+	struct session_msg *msg = &s->msg;
+	char no[400] = "", why[FEASIBLE_REASON_MAX * 2] = "", temp[400] = "", twhy[FEASIBLE_REASON_MAX * 2] = "";
+
+	for (size_t i = 0; i < msg->nrcpts; i++) {
+		struct session_rcpt *r = &msg->rcpts[i];
+		int seen = 0;
+		if (r->checked || !r->relayed || !r->domain[0])
+			continue;
+		for (size_t j = 0; j < i && !seen; j++)
+			seen = msg->rcpts[j].checked == 2 && strcmp(msg->rcpts[j].domain, r->domain) == 0;
+		r->checked = 2;         /* checked here */
+		if (seen)
+			continue;
+		struct feasible_result fr;
+		check_domain(m, s, r->domain, &fr);
+		char *list = fr.status == FEASIBLE_NO ? no : temp, *reasons = fr.status == FEASIBLE_NO ? why : twhy;
+		size_t ll = strlen(list), rl = strlen(reasons);
+		if (fr.status == FEASIBLE_YES)
+			continue;
+		snprintf(list + ll, 400 - ll, "%s%s", ll ? ", " : "", r->domain);
+		snprintf(reasons + rl, sizeof(why) - rl, "%s%s: %s", rl ? "; " : "", r->domain, fr.reason);
+	}
+	if (!no[0] && !temp[0])
+		return SMFIS_CONTINUE;
+	struct policy_verdict v;
+	if (no[0])
+		decide_requiretls_infeasible(s->policy, &msg->facts, no, 0, why, NULL, &v);
+	else
+		decide_requiretls_infeasible(s->policy, &msg->facts, temp, 1, twhy, NULL, &v);
+	decide_only(&msg->decision, &v);
+	return answer(m, s, &msg->decision, "eom", NULL);
+}
+
 sfsistat handle_envrcpt(const struct mctx *m, char **argv)
 {
 	struct session *s = sess(m);
@@ -186,8 +278,21 @@ sfsistat handle_envrcpt(const struct mctx *m, char **argv)
 		err = NULL;
 	decide_rcpt(s->policy, &s->msg.facts, raw, &rcpt, err, d);
 	sfsistat r = answer(m, s, d, "rcpt", raw);
-	if (r == SMFIS_CONTINUE && !err)
-		decide_requiretls_rcpt(s->policy, raw, &rcpt, d, &s->msg.plan);
+	if (r != SMFIS_CONTINUE || err)
+		return r;
+	struct requiretls_plan_mark mark;
+	int checked = 0, relayed = 1;
+	requiretls_plan_mark(&s->msg.plan, &mark);
+	decide_requiretls_rcpt(s->policy, raw, &rcpt, d, &s->msg.plan);
+	if (s->policy->feasible && !rcpt.null && !rcpt.literal) {
+		relayed = rcpt_relayed(m, &s->policy->requiretls);
+		/* unflagged mail costs nothing: no lookup until a trigger is known */
+		if (relayed && s->msg.plan.triggers &&
+		    (r = rcpt_feasible(m, s, raw, &rcpt, &mark, &checked)) != SMFIS_CONTINUE)
+			return r;
+	}
+	if (s->policy->feasible && session_msg_rcpt(s, rcpt.domain, checked, relayed) < 0)
+		s->msg.plan.error = 1;  /* EOM applies on_error: an unchecked recipient must not pass */
 	return r;
 }
 
@@ -233,6 +338,11 @@ sfsistat handle_eom(const struct mctx *m)
 		return SMFIS_CONTINUE;
 	if (requiretls_plan_finish(pl) < 0)
 		return eom_error(m, s, "out of memory");
+	if (s->policy->feasible) {
+		sfsistat r = eom_feasible(m, s);
+		if (r != SMFIS_CONTINUE)
+			return r;
+	}
 	for (size_t i = 0; i < pl->nrcpts; i++)
 		if (op->delrcpt(m->ctx, pl->rcpts[i].from) < 0 || op->addrcpt(m->ctx, pl->rcpts[i].to) < 0)
 			return eom_error(m, s, "the MTA refused to rewrite a recipient");

@@ -28,7 +28,7 @@
  * (Postfix assigns it there), so the MTA need not resend the rest per recipient. */
 #define TP_MACROS_TLS "{tls_version} {cipher} {cipher_bits} {cert_subject} {cert_issuer} {verify} {cert_md5} {cert_fp}"
 #define TP_MACROS_MAIL TP_MACROS_TLS " {auth_type} i"
-#define TP_MACROS_RCPT "i"
+#define TP_MACROS_RCPT "i {rcpt_mailer} {rcpt_host}"
 
 /* libmilter starts a thread per connection; glibc's default 8 MiB stacks
  * do not fit its stack cache, so each connection would map and unmap one.

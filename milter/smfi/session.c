@@ -32,6 +32,11 @@ void session_msg_reset(struct session *s)
 	struct session_msg *m = &s->msg;
 
 	requiretls_plan_free(&m->plan);
+	for (size_t i = 0; i < m->nrcpts; i++)
+		free(m->rcpts[i].domain);
+	free(m->rcpts);
+	m->rcpts = NULL;
+	m->nrcpts = m->caprcpts = 0;
 	free(m->sender_raw);
 	m->sender_raw = NULL;
 	memset(&m->facts, 0, sizeof(m->facts));
@@ -50,5 +55,24 @@ int session_msg_start(struct session *s, const char *sender)
 	f->client_ip_ok = s->client_addr[0] && ipaddr_parse(s->client_addr, &f->client_ip) == 0;
 	f->sender_raw = s->msg.sender_raw;
 	f->queue_id = s->msg.queue_id;
+	return 0;
+}
+
+int session_msg_rcpt(struct session *s, const char *domain, int checked, int relayed)
+{
+	struct session_msg *m = &s->msg;
+
+	if (m->nrcpts == m->caprcpts) {
+		size_t cap = m->caprcpts ? 2 * m->caprcpts : 8;
+		struct session_rcpt *r = realloc(m->rcpts, cap * sizeof(*r));
+		if (!r)
+			return -1;
+		m->rcpts = r;
+		m->caprcpts = cap;
+	}
+	if (!(m->rcpts[m->nrcpts].domain = strdup(domain)))
+		return -1;
+	m->rcpts[m->nrcpts].checked = checked;
+	m->rcpts[m->nrcpts++].relayed = relayed;
 	return 0;
 }

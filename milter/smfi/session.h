@@ -11,12 +11,22 @@
 #include "policy/decide.h"
 #include "requiretls/requiretls_plan.h"
 
+/* A recipient accepted so far: its domain, for REQUIRETLS checks at end of
+ * message when the flag became known only after its RCPT. */
+struct session_rcpt {
+	char *domain;                   /* malloc'd, normalised */
+	int checked;                    /* its domain passed the check at RCPT */
+	int relayed;                    /* sent on by SMTP (not a local mailer or [route]) */
+};
+
 struct session_msg {
 	struct policy_msg facts;        /* its strings point into this struct and the session */
 	char *sender_raw;               /* malloc'd MAIL FROM argument, whole (any length) */
 	char queue_id[64];
 	struct requiretls_plan plan;    /* REQUIRETLS triggers and end-of-message edits */
 	struct policy_decision decision;    /* scratch for the current stage: kept off the thread stack */
+	struct session_rcpt *rcpts;
+	size_t nrcpts, caprcpts;
 };
 
 struct session {
@@ -38,6 +48,8 @@ void session_free(struct session *s);
  * facts at the connection's client.  -1 on ENOMEM (the message is then empty).
  */
 int session_msg_start(struct session *s, const char *sender);
+/* session_msg_rcpt - remember an accepted recipient; -1 on ENOMEM. */
+int session_msg_rcpt(struct session *s, const char *domain, int checked, int relayed);
 /* session_msg_reset - forget the message in progress (abort, close). */
 void session_msg_reset(struct session *s);
 

@@ -1,0 +1,27 @@
+/*
+ * netctx - the network contexts of a snapshot: what REQUIRETLS feasibility
+ * checks need (a libunbound context, the MTA-STS store; common/feasible),
+ * built from the snapshot's requiretls, dns, mta_sts and probe blocks, and
+ * the one result cache all snapshots share (daemon-wide, so a reload keeps
+ * what was learnt; netctx_purge drops it).
+ *
+ * Call after any fork: libunbound starts threads.
+ */
+#ifndef TP_NETCTX_H
+#define TP_NETCTX_H
+
+#include <stddef.h>
+
+struct ruleset;
+
+/*
+ * netctx_attach - give p (not yet shared) its feasibility context when
+ * requiretls.verify is on; nothing when off.  0, or -1 with err (a trust
+ * anchor or store that cannot be read...): the snapshot must not be used.
+ */
+int netctx_attach(struct ruleset *p, char *err, size_t errsz);
+
+/* netctx_purge - forget every cached answer (after a reload). */
+void netctx_purge(void);
+
+#endif
