@@ -150,6 +150,7 @@ static int explain_parse(struct explain *e, int nwords, char **words)
 		{ "tls_version", "{tls_version}" }, { "cipher", "{cipher}" }, { "cipher_bits", "{cipher_bits}" },
 		{ "cert_subject", "{cert_subject}" }, { "cert_issuer", "{cert_issuer}" }, { "verify", "{verify}" },
 		{ "cert_fp", "{cert_fp}" }, { "cert_md5", "{cert_md5}" }, { "auth_type", "{auth_type}" }, { "mta", "v" },
+		{ "rcpt_mailer", "{rcpt_mailer}" }, { "rcpt_host", "{rcpt_host}" },
 	};
 	size_t n = (size_t)nwords + 1;
 
