@@ -2,8 +2,11 @@
  * test_config_nomem - defect 6: an allocation that fails while a config is
  * loaded is a load error, never a rule, requirement or reply silently left
  * out.  The test is linked with -Wl,--wrap for malloc, calloc, realloc,
- * strdup and strndup (Makefile.am), so every allocation the loader and the
- * modules it calls make passes the counter below.  It first counts the
+ * strdup, strndup and getline (and __getdelim, which glibc's inline getline
+ * calls when optimising; Makefile.am), so every allocation the loader and
+ * the modules it calls make passes the counter below (a getline call counts
+ * as one: it may grow its buffer, and fails with ENOMEM without setting the
+ * stream's error flag).  It first counts the
  * allocations of a good load, then loads the same file once per allocation,
  * failing exactly that one: each load must return NULL with an "out of
  * memory" error.  (libconfig's, PCRE2's and libc's own internal allocations
@@ -13,6 +16,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/types.h>
 #include <unistd.h>
 
 #include "config/config.h"
@@ -29,6 +33,10 @@ void *__wrap_calloc(size_t n, size_t size);
 void *__wrap_realloc(void *p, size_t n);
 char *__wrap_strdup(const char *s);
 char *__wrap_strndup(const char *s, size_t n);
+ssize_t __real_getline(char **line, size_t *cap, FILE *fp);
+ssize_t __wrap_getline(char **line, size_t *cap, FILE *fp);
+ssize_t __real___getdelim(char **line, size_t *cap, int delim, FILE *fp);
+ssize_t __wrap___getdelim(char **line, size_t *cap, int delim, FILE *fp);
 
 static long nalloc;             /* allocations since arm() */
 static long fail_at = -1;       /* the one to fail, -1 = none */
@@ -52,6 +60,11 @@ void *__wrap_calloc(size_t n, size_t size) { return fail_now() ? NULL : __real_c
 void *__wrap_realloc(void *p, size_t n) { return fail_now() ? NULL : __real_realloc(p, n); }
 char *__wrap_strdup(const char *s) { return fail_now() ? NULL : __real_strdup(s); }
 char *__wrap_strndup(const char *s, size_t n) { return fail_now() ? NULL : __real_strndup(s, n); }
+ssize_t __wrap_getline(char **line, size_t *cap, FILE *fp) { return fail_now() ? -1 : __real_getline(line, cap, fp); }
+ssize_t __wrap___getdelim(char **line, size_t *cap, int delim, FILE *fp)
+{
+	return fail_now() ? -1 : __real___getdelim(line, cap, delim, fp);
+}
 
 static char dir[] = "/tmp/tp-test-nomem-XXXXXX";
 

@@ -68,7 +68,7 @@ const char *tls_version_name(enum tls_version v, char *buf, size_t bufsz)
 		snprintf(buf, bufsz, "SSLv3");
 	else if (n == TLS_V_1_0)
 		snprintf(buf, bufsz, "TLSv1");
-	else if (n >= 100 && n <= 9999)
+	else if (n >= TLS_V_1_0 && n <= TLS_V_MAX)
 		snprintf(buf, bufsz, "TLSv%d.%d", n / 100, n % 100);
 	else
 		snprintf(buf, bufsz, "unknown");

@@ -29,7 +29,8 @@ enum tls_version {
 	TLS_V_1_0 = 100,
 	TLS_V_1_1 = 101,
 	TLS_V_1_2 = 102,
-	TLS_V_1_3 = 103
+	TLS_V_1_3 = 103,
+	TLS_V_MAX = 9999    /* TLSv99.99: the range tls_version_parse returns */
 };
 #define TLS_V(major, minor) ((enum tls_version)((major) * 100 + (minor)))
 

@@ -48,8 +48,16 @@ long listfile_read(const char *path, struct diag *d, listfile_add_fn add, void *
 		}
 		n++;
 	}
-	if (n >= 0 && ferror(fp)) {
-		diag_add(d, DIAG_ERROR, path, lineno, "read error: %s", strerror(errno));
+	/*
+	 * getline returns -1 at the end of the file, and also when it cannot
+	 * grow its buffer (ENOMEM, stream flags untouched): anything but EOF
+	 * means the list is incomplete, and an incomplete list is an error.
+	 */
+	if (n >= 0 && (ferror(fp) || !feof(fp))) {
+		if (errno == ENOMEM)
+			diag_add(d, DIAG_ERROR, path, lineno + 1, "out of memory");
+		else
+			diag_add(d, DIAG_ERROR, path, lineno + 1, "read error: %s", strerror(errno));
 		n = -1;
 	}
 	free(line);
