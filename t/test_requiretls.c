@@ -15,6 +15,15 @@
 #include "requiretls/requiretls_tag.h"
 #include "tap.h"
 
+/* Overwrite the stack below the caller, where finished calls had their frames. */
+static __attribute__((noinline)) void clobber_stack(void)
+{
+	volatile char buf[8192];
+
+	for (size_t i = 0; i < sizeof(buf); i++)
+		buf[i] = (char)0xff;
+}
+
 static const struct {
 	const char *arg, *tag;
 	int want;
@@ -261,7 +270,8 @@ int main(void)
 		fputs("profiles = { tls = { encrypted = true; }; };\nrequiretls = { };\nrules = (\n", fp);
 		for (int i = 0; i < 16; i++)
 			fputs(" { recipient = \"many.example\"; require = \"tls\"; },\n", fp);
-		fputs(" { recipient = \"many.example\"; requiretls = true; }\n);\n", fp);
+		fputs(" { recipient = \"many.example\"; requiretls = true; },\n", fp);
+		fputs(" { recipient = \"one.example\"; requiretls = true; }\n);\n", fp);
 		fclose(fp);
 		diag_init(&d);
 		struct ruleset *p = config_load(path, &d);
@@ -287,6 +297,16 @@ int main(void)
 			is_str(requiretls_plan_triggers(&plan, trig, sizeof(trig)), "rule", "the 17th rule flags the message");
 			ok(strstr(plan.why, ":20)") != NULL && strstr(plan.why, ";") == NULL,
 			    "why names the rule once for two recipients: %s", plan.why);
+			requiretls_plan_free(&plan);
+
+			/* a domain with a single rule: the decision must not point at the
+			 * lookup's local copy of it (gone once decide_rcpt returns) */
+			addr_parse("<w@one.example>", &a, &err);
+			decide_rcpt(p, &m, "<w@one.example>", &a, NULL, &dec);
+			clobber_stack();
+			decide_requiretls_rcpt(p, "<w@one.example>", &a, &dec, &plan);
+			ok(plan.triggers == REQUIRETLS_RULE && strstr(plan.why, ":21)") != NULL,
+			    "a single-rule domain flags by its rule after the lookup's frame is gone: %s", plan.why);
 			requiretls_plan_free(&plan);
 		}
 		ruleset_unref(p);

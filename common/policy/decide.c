@@ -180,7 +180,11 @@ static void decide_value(const struct ruleset *p, const uint32_t *value, const s
 	uint32_t n;
 	const uint32_t *rules = ruleset_value_rules(p, value, &n);
 
-	decision_found(d, rules, n, 0);
+	/* a single rule comes back as value itself, the caller's local: keep a copy */
+	if (rules == value)
+		decision_found(d, NULL, 1, *value);
+	else
+		decision_found(d, rules, n, 0);
 	for (uint32_t i = 0; i < n; i++)
 		decide_rule(p, &p->rules[rules[i]], m, subject, rcpt, d);
 }

@@ -46,7 +46,7 @@ struct policy_verdict {
 
 /* The rules one lookup found (all of them apply): ids into ruleset.rules. */
 struct decide_found {
-	const uint32_t *ids;        /* points into the ruleset (or at one below) */
+	const uint32_t *ids;        /* into the ruleset (a multi-rule list); NULL: the rule is one */
 	uint32_t n;
 	uint32_t one;               /* storage when a single rule was found without a table */
 };

@@ -319,6 +319,8 @@ static int explain_message(struct explain *e, const struct mctx *m, unsigned lon
 		printf("verdict: every recipient refused\n");
 		return status;
 	}
+	if ((proto & SMFIP_NOHDRS) && e->nheaders > 0)
+		printf("header fields: not sent to the milter (it asks for them only with a requiretls block)\n");
 	if (!(proto & SMFIP_NOHDRS))
 		for (int i = 0; i < e->nheaders; i++) {
 			const char *colon = strchr(e->headers[i], ':'), *value = colon + 1;

@@ -271,6 +271,17 @@ rq_case_postfix_route() {
 	logged 'requiretls queue=' 'triggers=content( |$)' 'rcpts_rewritten=0 ' 'headers_changed=1 '
 	tp_end
 
+	# (c2) a Subject that is only the tag keeps the field (an empty value
+	# would make the MTA delete it; issue 9)
+	i=$(msgid "$m" subjonly)
+	tp_begin "postfix: Subject '[SECURE]' alone: the tag is stripped, the Subject field is kept"
+	send "$m" "$i" --from "$i@plain.example" --to "carol@partner.example" --header "Subject: [SECURE]"
+	swaks_ok
+	rq_delivered_to postfix-mx "carol@partner.example"
+	rq_field postfix-mx Subject '^ *$'
+	logged 'requiretls queue=' 'triggers=content( |$)' 'headers_changed=1 '
+	tp_end
+
 	# (d) TLS-Required: No is removed from a flagged message
 	i=$(msgid "$m" tlsreq)
 	tp_begin "postfix: 'TLS-Required: No' is removed from a flagged (+requiretls) message"
@@ -353,6 +364,15 @@ rq_case_sendmail() {
 	rq_field sendmail-rq Subject "^ Figures $i\$"
 	rq_field sendmail-rq X-RequireTLS '^ yes$'
 	rq_field sendmail-rq X-RequireTLS-Reason 'content Subject'
+	logged 'requiretls queue=' 'triggers=content( |$)' 'headers_changed=1 '
+	tp_end
+
+	i=$(msgid "$m" subjonly)
+	tp_begin "sendmail: Subject '[SECURE]' alone: the tag is stripped, the Subject field is kept"
+	send "$m" "$i" --from "$i@plain.example" --to "carol@partner.example" --header "Subject: [SECURE]"
+	swaks_ok
+	rq_delivered_to sendmail-rq "carol@partner.example"
+	rq_field sendmail-rq Subject '^ *$'
 	logged 'requiretls queue=' 'triggers=content( |$)' 'headers_changed=1 '
 	tp_end
 
