@@ -309,6 +309,37 @@ static void test_create_errors(const char *dir)
 	}
 }
 
+/* what dns_live.sh added to the bed through its EXTRA file */
+static void test_extra(void)
+{
+	struct dns_addr_set *a;
+	struct dns_txt_set *x;
+
+	mx("extra signed zone: secure MX", "sts.example", DNS_OK, DNS_SEC_SECURE, 0, 0,
+	   "mx.sts.example");
+	mx("extra unsigned zone: insecure MX", "plain.example", DNS_OK, DNS_SEC_INSECURE, 0, 0,
+	   "mx.plain.example");
+	mx("extra zone two levels down, bogus mode", "bad.sts.example", DNS_OK, DNS_SEC_BOGUS, 0, 0,
+	   "evil.bad.sts.example");
+	if (dns_txt_lookup(dns, "_mta-sts.sts.example", dns_now_ms() + 5000, &x, err,
+			   sizeof(err)) == 0) {
+		ok(x->out.security == DNS_SEC_SECURE && x->n == 1 &&
+		   strcmp(x->txt[0], "v=STSv1; id=20260101") == 0 && x->out.ttl <= 60,
+		   "extra TXT record, secure, its own TTL");
+		dns_txt_set_free(x);
+	} else {
+		ok(0, "extra TXT: %s", err);
+	}
+	if (dns_addr_lookup(dns, "extra.secure.example", dns_now_ms() + 5000, &a, err,
+			    sizeof(err)) == 0) {
+		ok(a->out.security == DNS_SEC_SECURE && a->n == 1 &&
+		   strcmp(a->addrs[0].text, "127.0.0.22") == 0, "extra record in a bed zone, secure");
+		dns_addr_set_free(a);
+	} else {
+		ok(0, "extra A: %s", err);
+	}
+}
+
 /* a DNSKEY anchor with comments, as Debian's root.key is laid out */
 static void test_dnskey_anchor(const char *dir)
 {
@@ -326,6 +357,25 @@ static void test_dnskey_anchor(const char *dir)
 	   "mx.secure.example");
 	mx("DNSKEY anchor: insecure MX", "insecure.example", DNS_OK, DNS_SEC_INSECURE, 0, 0,
 	   "mx.insecure.example");
+	dns_free(dns);
+	dns = saved;
+}
+
+/* no resolvers configured: the nameservers of /etc/resolv.conf (which
+ * dns_live.sh bind-mounts to name the bed) */
+static void test_resolvconf(void)
+{
+	struct dns *saved = dns;
+	struct dns_conf c = {NULL, anchor, 5000, NULL, 0};
+
+	dns = dns_create(&c, err, sizeof(err));
+	if (!ok(dns != NULL, "context from /etc/resolv.conf")) {
+		printf("# %s\n", err);
+		dns = saved;
+		return;
+	}
+	mx("resolv.conf: secure MX", "secure.example", DNS_OK, DNS_SEC_SECURE, 0, 0,
+	   "mx.secure.example");
 	dns_free(dns);
 	dns = saved;
 }
@@ -362,7 +412,9 @@ int main(int argc, char **argv)
 	test_tlsa_txt_addr();
 	test_timeout();
 	test_parallel();
+	test_extra();
 	test_dnskey_anchor(argv[1]);
+	test_resolvconf();
 	test_no_anchor();
 	test_create_errors(argv[1]);
 	dns_free(dns);

@@ -33,7 +33,25 @@ done
 nsenter -t "$NS" -n ip link set lo up || bail "cannot bring up lo in the namespace"
 export DNSBED_NSENTER="nsenter -t $NS -n"
 . "$top/t/dnsbed/dnsbed.sh"
-dnsbed_start "$DIR/bed" > "$DIR/bed.log" 2>&1 || { rc=2; cat "$DIR/bed.log" >&2; bail "dnsbed_start failed"; }
-nsenter -t "$NS" -n "$build/t/dns_live" "$DIR/bed"
+# callers' additions, as other tests describe them (see t/dnsbed/dnsbed.sh)
+cat > "$DIR/extra" <<'X'
+# a signed zone of the caller's, records in it and in a bed zone
+zone sts.example signed
+sts.example. MX 10 mx.sts.example.
+mx.sts.example. A 127.0.0.20
+mta-sts.sts.example. A 127.0.0.21
+_mta-sts.sts.example. 60 IN TXT "v=STSv1; id=20260101"
+extra.secure.example. A 127.0.0.22
+zone plain.example unsigned
+plain.example. MX 5 mx.plain.example.
+zone bad.sts.example bogus
+bad.sts.example. MX 10 mx.bad.sts.example.
+X
+dnsbed_start "$DIR/bed" "$DIR/extra" > "$DIR/bed.log" 2>&1 || { rc=2; cat "$DIR/bed.log" >&2; bail "dnsbed_start failed"; }
+# /etc/resolv.conf naming the bed, in a mount namespace of the test's own
+# (the machine's file is untouched): for a context without resolvers
+printf 'nameserver 127.0.0.1\n' > "$DIR/resolv.conf"
+nsenter -t "$NS" -n unshare -m sh -c 'mount --bind "$1" /etc/resolv.conf && exec "$2" "$3"' \
+	sh "$DIR/resolv.conf" "$build/t/dns_live" "$DIR/bed"
 rc=$?
 exit $rc

@@ -30,6 +30,7 @@
 
 #include "dns/dns.h"
 #include "util/log.h"
+#include "util/printable.h"
 
 #define DNS_DEFAULT_TIMEOUT_MS 5000
 #define DNS_DEFAULT_PARALLEL 256
@@ -187,6 +188,8 @@ static int fill(struct dns_answer *a, int uberr, struct ub_result *r, int timed_
 		o->security = DNS_SEC_BOGUS;
 		snprintf(o->reason, sizeof(o->reason), "DNSSEC validation failed: %s",
 			 r->why_bogus ? r->why_bogus : "bogus");
+		/* why_bogus quotes names and data from the network */
+		printable_inplace(o->reason, NULL, '?');
 	} else if (r->secure) {
 		o->security = DNS_SEC_SECURE;
 	} else {

@@ -69,7 +69,8 @@ struct dns_outcome {
 	enum dns_security security;
 	int rcode;                  /* DNS rcode as received (-1: none) */
 	uint32_t ttl;               /* TTL of the RRset (or negative TTL), seconds */
-	char reason[DNS_REASON_MAX]; /* temp failure or why_bogus text; "" if none */
+	char reason[DNS_REASON_MAX]; /* temp failure or why_bogus text, printable
+				      * ASCII (util/printable); "" if none */
 };
 
 /* One answer of dns_query: the outcome and the raw rdata of each record. */
