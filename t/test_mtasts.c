@@ -29,6 +29,9 @@ static const struct txt_row txt_rows[] = {
 	{"plain", "v=STSv1; id=20160831085700Z;", 0, "20160831085700Z"},
 	{"no trailing separator", "v=STSv1; id=abc", 0, "abc"},
 	{"no spaces", "v=STSv1;id=abc;", 0, "abc"},
+	{"trailing blanks", "v=STSv1; id=abc \t", 0, "abc"},
+	{"trailing blanks after ;", "v=STSv1; id=abc; ", 0, "abc"},
+	{"version then blanks only", "v=STSv1  ", -1, "no id"},
 	{"tabs and spaces around ;", "v=STSv1 \t;\t id=abc \t; ", 0, "abc"},
 	{"extension before id", "v=STSv1; foo=bar; id=X1", 0, "X1"},
 	{"extension after id", "v=STSv1; id=X1; ext-1.a_b=v!al:ue", 0, "X1"},
@@ -292,6 +295,77 @@ static void test_policy(void)
 		ok(mtasts_mode_parse("enforce", &m) == 0 && m == MTASTS_MODE_ENFORCE, "mode parse enforce");
 		ok(mtasts_mode_parse("ENFORCE", &m) == -1, "mode parse is case-sensitive");
 	}
+}
+
+/* Mutated inputs (fixed seed): the parsers never crash or hang, and whatever
+ * they accept keeps the invariants the callers rely on. */
+static void test_mutations(void)
+{
+	static const char *seeds[] = {
+		"version: STSv1\r\nmode: enforce\r\nmx: mx.example.com\r\nmx: *.example.net\r\nmax_age: 86400\r\n",
+		"v=STSv1; id=20160831085700Z; ext=v",
+	};
+	static const char alphabet[] = "v=STSv1;id:\r\n \t*.-_0123456789mxmodeversionmax_ageenforce\x80\x01";
+	unsigned long x = 12345;
+	char buf[256];
+	int i, bad = 0, accepted = 0;
+
+	for (i = 0; i < 40000; i++) {
+		const char *seed = seeds[i & 1];
+		size_t len = strlen(seed), k, nmut;
+		const char *err;
+
+		memcpy(buf, seed, len);
+		x = x * 6364136223846793005UL + 1442695040888963407UL;
+		nmut = 1 + (x >> 60) % 4;
+		for (k = 0; k < nmut; k++) {
+			x = x * 6364136223846793005UL + 1442695040888963407UL;
+			switch ((x >> 33) % 3) {
+			case 0:                                   /* replace a byte */
+				if (len)
+					buf[(x >> 40) % len] = alphabet[(x >> 20) % (sizeof(alphabet) - 1)];
+				break;
+			case 1:                                   /* cut */
+				len = (x >> 40) % (len + 1);
+				break;
+			default:                                  /* insert a byte */
+				if (len < sizeof(buf) - 1) {
+					size_t at = (x >> 40) % (len + 1);
+
+					memmove(buf + at + 1, buf + at, len - at);
+					buf[at] = alphabet[(x >> 20) % (sizeof(alphabet) - 1)];
+					len++;
+				}
+			}
+		}
+		if (i & 1) {
+			struct mtasts_txt t;
+
+			if (mtasts_txt_parse(buf, len, &t, &err) == 0) {
+				size_t n = strlen(t.id);
+
+				accepted++;
+				bad += n == 0 || n > MTASTS_ID_MAX || strspn(t.id,
+				    "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789") != n;
+			}
+		} else {
+			struct mtasts_policy *p = mtasts_policy_parse(buf, len, &err);
+
+			if (p) {
+				size_t j;
+
+				accepted++;
+				bad += p->max_age < 0 || p->max_age > MTASTS_MAX_AGE_MAX ||
+				    (p->nmx == 0 && p->mode != MTASTS_MODE_NONE);
+				for (j = 0; j < p->nmx; j++)
+					bad += strspn(p->mx[j], "abcdefghijklmnopqrstuvwxyz0123456789-_.*") != strlen(p->mx[j]);
+				mtasts_policy_free(p);
+			} else {
+				bad += err == NULL;
+			}
+		}
+	}
+	is_int(bad, 0, "40000 mutated inputs: invariants hold (%d accepted)", accepted);
 }
 
 /* ---------------------------------------------------------------- mx match */
@@ -610,6 +684,7 @@ int main(void)
 	test_txt();
 	test_select();
 	test_policy();
+	test_mutations();
 	test_mx();
 	test_store();
 	return tap_done();

@@ -59,7 +59,10 @@ int mtasts_txt_parse(const char *rec, size_t len, struct mtasts_txt *out, const 
 	for (;;) {
 		const char *q;
 
-		if (p == end)
+		q = p;
+		while (q < end && is_wsp(*q))
+			q++;
+		if (q == end)           /* trailing blanks: harmless, accepted */
 			break;
 		q = skip_sep(p, end);
 		if (!q) {

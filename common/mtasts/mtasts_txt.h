@@ -25,7 +25,8 @@ struct mtasts_txt {
  *   field = "id=" 1*32(ALPHA/DIGIT) / ext-name "=" ext-value.
  * "v=STSv1" must come first (case-sensitive); exactly one id is required
  * (a second id is an error: which one would apply is ambiguous);
- * extensions are checked for syntax and otherwise ignored.
+ * extensions are checked for syntax and otherwise ignored.  Beyond the
+ * grammar, trailing spaces/tabs are accepted (they change no meaning).
  * Returns 0 and fills *out, or -1 with *err a static English reason.
  */
 int mtasts_txt_parse(const char *rec, size_t len, struct mtasts_txt *out, const char **err);
