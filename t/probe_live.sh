@@ -14,6 +14,7 @@
 #   127.0.0.16  454 to STARTTLS
 #   127.0.0.17  resets the connection right after the banner
 #   127.0.0.18  resets the connection right after its 220 to STARTTLS
+#   127.0.0.19  accept queue full: SYNs dropped (connect timeout)
 #   127.0.0.99  nothing listens (connection refused)
 #   127.0.0.1   a private Postfix (STARTTLS, no REQUIRETLS) on a test port
 # and drives them with t/probe_driver: PKIX (right name, wrong name, other
@@ -76,6 +77,7 @@ server tlsstall 127.0.0.15
 server starttls454 127.0.0.16
 server earlyreset 127.0.0.17
 server tlsreset 127.0.0.18
+server blackhole 127.0.0.19
 PF_PORT=$(tp_port 25)
 tp_postfix_start "$TP_TMP/postfix" "$PF_PORT" none "$(tp_port 27)" "$PKI"
 
@@ -217,7 +219,15 @@ after_fault "a TLS handshake stall"
 probe --mx mx.example.test --addr 127.0.0.99 "${CA[@]}" --timeout $FAULT_MS
 check "nothing listening: tempfail" status='^tempfail$' reason='^connection refused$'
 
+probe --mx mx.example.test --addr 127.0.0.19 "${CA[@]}" --timeout $FAULT_MS
+check "SYN dropped: tempfail" status='^tempfail$' reason='^timeout connecting$'
+within "SYN dropped: bounded by the deadline" $((FAULT_MS - 50)) $((FAULT_MS + SLACK_MS))
+after_fault "a dropped SYN"
+
 # ---- several addresses, in order
+probe --mx mx.example.test --addr 127.0.0.19 --addr 127.0.0.10 "${CA[@]}" --timeout 4000
+check "black hole first, then a good one: feasible on the second" status='^feasible$' addr='^127\.0\.0\.10$' tried='^2$'
+within "black hole first: it got only its share of the deadline" 1900 $((2000 + SLACK_MS))
 probe --mx mx.example.test --addr 127.0.0.12 --addr 127.0.0.10 "${CA[@]}" --timeout 4000
 check "mute address first, then a good one: feasible on the second" status='^feasible$' addr='^127\.0\.0\.10$' tried='^2$'
 within "mute address first: it got only its share of the deadline" 1900 $((2000 + SLACK_MS))

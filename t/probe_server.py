@@ -12,6 +12,8 @@
 #   reset       banner, reads EHLO, then resets the connection (RST)
 #   tlsstall    banner, EHLO with STARTTLS, "220" to STARTTLS, then silence
 #   starttls454 banner, EHLO with STARTTLS, "454 4.7.0" to STARTTLS
+#   blackhole   listens with a full accept queue and never accepts: SYNs
+#               are dropped, a connect times out
 #   earlyreset  banner, then a reset before our EHLO (our write meets a dead socket)
 #   tlsreset    banner, EHLO with STARTTLS, "220" to STARTTLS, then a reset
 #               (our TLS ClientHello meets a dead socket: no SIGPIPE)
@@ -100,6 +102,25 @@ def fault(mode, conn):
         conn.close()
 
 
+def blackhole_main(addr, port):
+    s = socket.socket(socket.AF_INET)
+    s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    s.bind((addr, port))
+    s.listen(0)
+    fillers = []
+    for _ in range(2):                  # fill the accept queue (backlog 0 holds one)
+        c = socket.socket(socket.AF_INET)
+        c.settimeout(0.5)
+        try:
+            c.connect((addr, port))
+        except OSError:
+            pass
+        fillers.append(c)
+    signal.signal(signal.SIGTERM, lambda *a: sys.exit(0))
+    print("ready", flush=True)
+    signal.pause()
+
+
 def fault_main(mode, addr, port):
     s = socket.socket(socket.AF_INET6 if ":" in addr else socket.AF_INET)
     s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
@@ -114,7 +135,9 @@ def fault_main(mode, addr, port):
 
 def main():
     mode, addr, port = sys.argv[1], sys.argv[2], int(sys.argv[3])
-    if mode in ("requiretls", "plain"):
+    if mode == "blackhole":
+        blackhole_main(addr, port)
+    elif mode in ("requiretls", "plain"):
         aiosmtpd_main(mode, addr, port, *sys.argv[4:6])
     elif mode in ("silent", "bigline", "reset", "tlsstall", "starttls454", "earlyreset", "tlsreset"):
         fault_main(mode, addr, port)

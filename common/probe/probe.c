@@ -522,8 +522,10 @@ static void attempt(const struct probe_req *req, const char *mx, SSL_CTX *ctx, c
 	snprintf(cmd, sizeof(cmd), "EHLO %s", req->helo);
 	if (tcp_connect(c, addr, req->port ? req->port : PROBE_PORT) < 0)
 		goto out;
-	if (read_reply(c, &r, "reading banner", "banner") < 0 || want(c, &r, 220, "banner") < 0)
+	if (read_reply(c, &r, "reading banner", "banner") < 0)
 		goto out;
+	if (want(c, &r, 220, "banner") < 0)
+		goto polite;
 	if (command(c, cmd, &r, "EHLO") < 0)
 		goto out;
 	if (want(c, &r, 250, "EHLO refused") < 0)
