@@ -15,6 +15,9 @@
 #   127.0.0.17  resets the connection right after the banner
 #   127.0.0.18  resets the connection right after its 220 to STARTTLS
 #   127.0.0.19  accept queue full: SYNs dropped (connect timeout)
+#   127.0.0.20  answers like a web server
+#   127.0.0.21  554 banner
+#   127.0.0.22  plaintext glued behind its 220 to STARTTLS (injection)
 #   127.0.0.99  nothing listens (connection refused)
 #   127.0.0.1   a private Postfix (STARTTLS, no REQUIRETLS) on a test port
 # and drives them with t/probe_driver: PKIX (right name, wrong name, other
@@ -78,6 +81,9 @@ server starttls454 127.0.0.16
 server earlyreset 127.0.0.17
 server tlsreset 127.0.0.18
 server blackhole 127.0.0.19
+server garbage 127.0.0.20
+server banner554 127.0.0.21
+server inject 127.0.0.22
 PF_PORT=$(tp_port 25)
 tp_postfix_start "$TP_TMP/postfix" "$PF_PORT" none "$(tp_port 27)" "$PKI"
 
@@ -223,6 +229,16 @@ probe --mx mx.example.test --addr 127.0.0.19 "${CA[@]}" --timeout $FAULT_MS
 check "SYN dropped: tempfail" status='^tempfail$' reason='^timeout connecting$'
 within "SYN dropped: bounded by the deadline" $((FAULT_MS - 50)) $((FAULT_MS + SLACK_MS))
 after_fault "a dropped SYN"
+
+probe --mx mx.example.test --addr 127.0.0.20 "${CA[@]}" --timeout $FAULT_MS
+check "a web server: infeasible" status='^infeasible$' reason='^bad banner: malformed reply code$'
+within "a web server: answered at once" 0 $SLACK_MS
+probe --mx mx.example.test --addr 127.0.0.21 "${CA[@]}" --timeout $FAULT_MS
+check "554 banner: infeasible" status='^infeasible$' reason='^banner: 554 5\.7\.1 no service$'
+within "554 banner: answered at once (QUIT answered)" 0 $SLACK_MS
+probe --mx mx.example.test --addr 127.0.0.22 "${CA[@]}" --timeout $FAULT_MS
+check "plaintext behind the 220 to STARTTLS: infeasible, no handshake" status='^infeasible$' \
+	reason='^unexpected data after reply to STARTTLS$' tls_version='^$'
 
 # ---- several addresses, in order
 probe --mx mx.example.test --addr 127.0.0.19 --addr 127.0.0.10 "${CA[@]}" --timeout 4000

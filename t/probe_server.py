@@ -12,6 +12,10 @@
 #   reset       banner, reads EHLO, then resets the connection (RST)
 #   tlsstall    banner, EHLO with STARTTLS, "220" to STARTTLS, then silence
 #   starttls454 banner, EHLO with STARTTLS, "454 4.7.0" to STARTTLS
+#   garbage     answers like a web server
+#   banner554   "554 5.7.1 no service" as its banner
+#   inject      "220" to STARTTLS with a plaintext reply glued behind it
+#               (STARTTLS response injection: must never be read as TLS-protected)
 #   blackhole   listens with a full accept queue and never accepts: SYNs
 #               are dropped, a connect times out
 #   earlyreset  banner, then a reset before our EHLO (our write meets a dead socket)
@@ -74,6 +78,15 @@ def fault(mode, conn):
         if mode == "silent":
             drain(conn)
             return
+        if mode == "garbage":
+            conn.sendall(b"HTTP/1.1 400 Bad Request\r\n\r\n")
+            drain(conn)
+            return
+        if mode == "banner554":
+            conn.sendall(b"554 5.7.1 no service\r\n")
+            readline(conn)              # QUIT
+            conn.sendall(b"221 2.0.0 bye\r\n")
+            return
         conn.sendall(b"220 fault.example.test ESMTP\r\n")
         if mode == "earlyreset":
             conn.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
@@ -84,9 +97,13 @@ def fault(mode, conn):
             drain(conn)
         elif mode == "reset":
             conn.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
-        elif mode in ("tlsstall", "starttls454", "tlsreset"):
+        elif mode in ("tlsstall", "starttls454", "tlsreset", "inject"):
             conn.sendall(b"250-fault.example.test\r\n250 STARTTLS\r\n")
             readline(conn)              # STARTTLS
+            if mode == "inject":
+                conn.sendall(b"220 2.0.0 go ahead\r\n250-injected\r\n250 REQUIRETLS\r\n")
+                drain(conn)
+                return
             if mode == "tlsreset":
                 conn.sendall(b"220 2.0.0 go ahead\r\n")
                 conn.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
@@ -139,7 +156,7 @@ def main():
         blackhole_main(addr, port)
     elif mode in ("requiretls", "plain"):
         aiosmtpd_main(mode, addr, port, *sys.argv[4:6])
-    elif mode in ("silent", "bigline", "reset", "tlsstall", "starttls454", "earlyreset", "tlsreset"):
+    elif mode in ("silent", "bigline", "reset", "tlsstall", "starttls454", "earlyreset", "tlsreset", "garbage", "banner554", "inject"):
         fault_main(mode, addr, port)
     else:
         sys.exit("unknown mode " + mode)
