@@ -18,6 +18,7 @@
 #   127.0.0.20  answers like a web server
 #   127.0.0.21  554 banner
 #   127.0.0.22  plaintext glued behind its 220 to STARTTLS (injection)
+#   127.0.0.23  closes the connection right after its 220 to STARTTLS
 #   127.0.0.99  nothing listens (connection refused)
 #   127.0.0.1   a private Postfix (STARTTLS, no REQUIRETLS) on a test port
 # and drives them with t/probe_driver: PKIX (right name, wrong name, other
@@ -84,6 +85,7 @@ server blackhole 127.0.0.19
 server garbage 127.0.0.20
 server banner554 127.0.0.21
 server inject 127.0.0.22
+server tlsclose 127.0.0.23
 PF_PORT=$(tp_port 25)
 tp_postfix_start "$TP_TMP/postfix" "$PF_PORT" none "$(tp_port 27)" "$PKI"
 
@@ -218,6 +220,9 @@ within "reset right after the banner: answered at once" 0 $SLACK_MS
 probe --mx mx.example.test --addr 127.0.0.18 "${CA[@]}" --timeout $FAULT_MS
 check "reset after 220 to STARTTLS: tempfail" status='^tempfail$' reason='^connection (reset|closed) in TLS handshake$'
 within "reset after 220 to STARTTLS: answered at once" 0 $SLACK_MS
+probe --mx mx.example.test --addr 127.0.0.23 "${CA[@]}" --timeout $FAULT_MS
+check "close after 220 to STARTTLS: tempfail" status='^tempfail$' reason='^connection closed in TLS handshake$'
+within "close after 220 to STARTTLS: answered at once" 0 $SLACK_MS
 probe --mx mx.example.test --addr 127.0.0.15 "${CA[@]}" --timeout $FAULT_MS
 check "TLS handshake stall: tempfail" status='^tempfail$' reason='^timeout in TLS handshake$'
 within "TLS handshake stall: bounded by the deadline" $((FAULT_MS - 50)) $((FAULT_MS + SLACK_MS))

@@ -19,6 +19,7 @@
 #   blackhole   listens with a full accept queue and never accepts: SYNs
 #               are dropped, a connect times out
 #   earlyreset  banner, then a reset before our EHLO (our write meets a dead socket)
+#   tlsclose    banner, EHLO with STARTTLS, "220" to STARTTLS, then a close (FIN)
 #   tlsreset    banner, EHLO with STARTTLS, "220" to STARTTLS, then a reset
 #               (our TLS ClientHello meets a dead socket: no SIGPIPE)
 # Prints "ready" on stdout once it listens; runs until SIGTERM.
@@ -97,12 +98,16 @@ def fault(mode, conn):
             drain(conn)
         elif mode == "reset":
             conn.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
-        elif mode in ("tlsstall", "starttls454", "tlsreset", "inject"):
+        elif mode in ("tlsstall", "starttls454", "tlsreset", "inject", "tlsclose"):
             conn.sendall(b"250-fault.example.test\r\n250 STARTTLS\r\n")
             readline(conn)              # STARTTLS
             if mode == "inject":
                 conn.sendall(b"220 2.0.0 go ahead\r\n250-injected\r\n250 REQUIRETLS\r\n")
                 drain(conn)
+                return
+            if mode == "tlsclose":
+                conn.sendall(b"220 2.0.0 go ahead\r\n")
+                conn.shutdown(socket.SHUT_WR)
                 return
             if mode == "tlsreset":
                 conn.sendall(b"220 2.0.0 go ahead\r\n")
@@ -156,7 +161,7 @@ def main():
         blackhole_main(addr, port)
     elif mode in ("requiretls", "plain"):
         aiosmtpd_main(mode, addr, port, *sys.argv[4:6])
-    elif mode in ("silent", "bigline", "reset", "tlsstall", "starttls454", "earlyreset", "tlsreset", "garbage", "banner554", "inject"):
+    elif mode in ("silent", "bigline", "reset", "tlsstall", "starttls454", "earlyreset", "tlsreset", "garbage", "banner554", "inject", "tlsclose"):
         fault_main(mode, addr, port)
     else:
         sys.exit("unknown mode " + mode)

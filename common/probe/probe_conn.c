@@ -162,7 +162,8 @@ const char *probe_conn_tls_error(char *buf, size_t bufsz)
 /* probe_conn_tls_wait - see probe_conn.h */
 int probe_conn_tls_wait(struct probe_conn *c, int r, const char *what, enum probe_status ssl_status)
 {
-	int e = SSL_get_error(c->ssl, r), saved = errno;
+	int saved = errno;              /* before anything else can change it */
+	int e = SSL_get_error(c->ssl, r);
 	char eb[160];
 
 	switch (e) {
@@ -179,6 +180,13 @@ int probe_conn_tls_wait(struct probe_conn *c, int r, const char *what, enum prob
 			return probe_result_fail(c->res, PROBE_TEMPFAIL, "connection closed %s", what);
 		return probe_result_fail(c->res, PROBE_TEMPFAIL, "%s %s", errtext(saved), what);
 	default:
+		/* OpenSSL 3 reports a peer's close without close_notify as a
+		 * protocol error; it is a dropped connection, not a bad server */
+		if (ERR_GET_LIB(ERR_peek_error()) == ERR_LIB_SSL &&
+		    ERR_GET_REASON(ERR_peek_error()) == SSL_R_UNEXPECTED_EOF_WHILE_READING) {
+			ERR_clear_error();
+			return probe_result_fail(c->res, PROBE_TEMPFAIL, "connection closed %s", what);
+		}
 		return probe_result_fail(c->res, ssl_status, "TLS error %s: %s",
 					 what, probe_conn_tls_error(eb, sizeof(eb)));
 	}
