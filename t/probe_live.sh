@@ -14,6 +14,11 @@
 #   127.0.0.16  454 to STARTTLS
 #   127.0.0.17  resets the connection right after the banner
 #   127.0.0.18  resets the connection right after its 220 to STARTTLS
+#   127.0.0.19  accept queue full: SYNs dropped (connect timeout)
+#   127.0.0.20  answers like a web server
+#   127.0.0.21  554 banner
+#   127.0.0.22  plaintext glued behind its 220 to STARTTLS (injection)
+#   127.0.0.23  closes the connection right after its 220 to STARTTLS
 #   127.0.0.99  nothing listens (connection refused)
 #   127.0.0.1   a private Postfix (STARTTLS, no REQUIRETLS) on a test port
 # and drives them with t/probe_driver: PKIX (right name, wrong name, other
@@ -76,6 +81,11 @@ server tlsstall 127.0.0.15
 server starttls454 127.0.0.16
 server earlyreset 127.0.0.17
 server tlsreset 127.0.0.18
+server blackhole 127.0.0.19
+server garbage 127.0.0.20
+server banner554 127.0.0.21
+server inject 127.0.0.22
+server tlsclose 127.0.0.23
 PF_PORT=$(tp_port 25)
 tp_postfix_start "$TP_TMP/postfix" "$PF_PORT" none "$(tp_port 27)" "$PKI"
 
@@ -210,6 +220,9 @@ within "reset right after the banner: answered at once" 0 $SLACK_MS
 probe --mx mx.example.test --addr 127.0.0.18 "${CA[@]}" --timeout $FAULT_MS
 check "reset after 220 to STARTTLS: tempfail" status='^tempfail$' reason='^connection (reset|closed) in TLS handshake$'
 within "reset after 220 to STARTTLS: answered at once" 0 $SLACK_MS
+probe --mx mx.example.test --addr 127.0.0.23 "${CA[@]}" --timeout $FAULT_MS
+check "close after 220 to STARTTLS: tempfail" status='^tempfail$' reason='^connection closed in TLS handshake$'
+within "close after 220 to STARTTLS: answered at once" 0 $SLACK_MS
 probe --mx mx.example.test --addr 127.0.0.15 "${CA[@]}" --timeout $FAULT_MS
 check "TLS handshake stall: tempfail" status='^tempfail$' reason='^timeout in TLS handshake$'
 within "TLS handshake stall: bounded by the deadline" $((FAULT_MS - 50)) $((FAULT_MS + SLACK_MS))
@@ -217,7 +230,25 @@ after_fault "a TLS handshake stall"
 probe --mx mx.example.test --addr 127.0.0.99 "${CA[@]}" --timeout $FAULT_MS
 check "nothing listening: tempfail" status='^tempfail$' reason='^connection refused$'
 
+probe --mx mx.example.test --addr 127.0.0.19 "${CA[@]}" --timeout $FAULT_MS
+check "SYN dropped: tempfail" status='^tempfail$' reason='^timeout connecting$'
+within "SYN dropped: bounded by the deadline" $((FAULT_MS - 50)) $((FAULT_MS + SLACK_MS))
+after_fault "a dropped SYN"
+
+probe --mx mx.example.test --addr 127.0.0.20 "${CA[@]}" --timeout $FAULT_MS
+check "a web server: infeasible" status='^infeasible$' reason='^bad banner: malformed reply code$'
+within "a web server: answered at once" 0 $SLACK_MS
+probe --mx mx.example.test --addr 127.0.0.21 "${CA[@]}" --timeout $FAULT_MS
+check "554 banner: infeasible" status='^infeasible$' reason='^banner: 554 5\.7\.1 no service$'
+within "554 banner: answered at once (QUIT answered)" 0 $SLACK_MS
+probe --mx mx.example.test --addr 127.0.0.22 "${CA[@]}" --timeout $FAULT_MS
+check "plaintext behind the 220 to STARTTLS: infeasible, no handshake" status='^infeasible$' \
+	reason='^unexpected data after reply to STARTTLS$' tls_version='^$'
+
 # ---- several addresses, in order
+probe --mx mx.example.test --addr 127.0.0.19 --addr 127.0.0.10 "${CA[@]}" --timeout 4000
+check "black hole first, then a good one: feasible on the second" status='^feasible$' addr='^127\.0\.0\.10$' tried='^2$'
+within "black hole first: it got only its share of the deadline" 1900 $((2000 + SLACK_MS))
 probe --mx mx.example.test --addr 127.0.0.12 --addr 127.0.0.10 "${CA[@]}" --timeout 4000
 check "mute address first, then a good one: feasible on the second" status='^feasible$' addr='^127\.0\.0\.10$' tried='^2$'
 within "mute address first: it got only its share of the deadline" 1900 $((2000 + SLACK_MS))

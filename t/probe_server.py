@@ -12,7 +12,14 @@
 #   reset       banner, reads EHLO, then resets the connection (RST)
 #   tlsstall    banner, EHLO with STARTTLS, "220" to STARTTLS, then silence
 #   starttls454 banner, EHLO with STARTTLS, "454 4.7.0" to STARTTLS
+#   garbage     answers like a web server
+#   banner554   "554 5.7.1 no service" as its banner
+#   inject      "220" to STARTTLS with a plaintext reply glued behind it
+#               (STARTTLS response injection: must never be read as TLS-protected)
+#   blackhole   listens with a full accept queue and never accepts: SYNs
+#               are dropped, a connect times out
 #   earlyreset  banner, then a reset before our EHLO (our write meets a dead socket)
+#   tlsclose    banner, EHLO with STARTTLS, "220" to STARTTLS, then a close (FIN)
 #   tlsreset    banner, EHLO with STARTTLS, "220" to STARTTLS, then a reset
 #               (our TLS ClientHello meets a dead socket: no SIGPIPE)
 # Prints "ready" on stdout once it listens; runs until SIGTERM.
@@ -72,6 +79,15 @@ def fault(mode, conn):
         if mode == "silent":
             drain(conn)
             return
+        if mode == "garbage":
+            conn.sendall(b"HTTP/1.1 400 Bad Request\r\n\r\n")
+            drain(conn)
+            return
+        if mode == "banner554":
+            conn.sendall(b"554 5.7.1 no service\r\n")
+            readline(conn)              # QUIT
+            conn.sendall(b"221 2.0.0 bye\r\n")
+            return
         conn.sendall(b"220 fault.example.test ESMTP\r\n")
         if mode == "earlyreset":
             conn.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
@@ -82,9 +98,17 @@ def fault(mode, conn):
             drain(conn)
         elif mode == "reset":
             conn.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
-        elif mode in ("tlsstall", "starttls454", "tlsreset"):
+        elif mode in ("tlsstall", "starttls454", "tlsreset", "inject", "tlsclose"):
             conn.sendall(b"250-fault.example.test\r\n250 STARTTLS\r\n")
             readline(conn)              # STARTTLS
+            if mode == "inject":
+                conn.sendall(b"220 2.0.0 go ahead\r\n250-injected\r\n250 REQUIRETLS\r\n")
+                drain(conn)
+                return
+            if mode == "tlsclose":
+                conn.sendall(b"220 2.0.0 go ahead\r\n")
+                conn.shutdown(socket.SHUT_WR)
+                return
             if mode == "tlsreset":
                 conn.sendall(b"220 2.0.0 go ahead\r\n")
                 conn.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
@@ -98,6 +122,25 @@ def fault(mode, conn):
         pass
     finally:
         conn.close()
+
+
+def blackhole_main(addr, port):
+    s = socket.socket(socket.AF_INET)
+    s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    s.bind((addr, port))
+    s.listen(0)
+    fillers = []
+    for _ in range(2):                  # fill the accept queue (backlog 0 holds one)
+        c = socket.socket(socket.AF_INET)
+        c.settimeout(0.5)
+        try:
+            c.connect((addr, port))
+        except OSError:
+            pass
+        fillers.append(c)
+    signal.signal(signal.SIGTERM, lambda *a: sys.exit(0))
+    print("ready", flush=True)
+    signal.pause()
 
 
 def fault_main(mode, addr, port):
@@ -114,9 +157,11 @@ def fault_main(mode, addr, port):
 
 def main():
     mode, addr, port = sys.argv[1], sys.argv[2], int(sys.argv[3])
-    if mode in ("requiretls", "plain"):
+    if mode == "blackhole":
+        blackhole_main(addr, port)
+    elif mode in ("requiretls", "plain"):
         aiosmtpd_main(mode, addr, port, *sys.argv[4:6])
-    elif mode in ("silent", "bigline", "reset", "tlsstall", "starttls454", "earlyreset", "tlsreset"):
+    elif mode in ("silent", "bigline", "reset", "tlsstall", "starttls454", "earlyreset", "tlsreset", "garbage", "banner554", "inject", "tlsclose"):
         fault_main(mode, addr, port)
     else:
         sys.exit("unknown mode " + mode)

@@ -146,6 +146,82 @@ static char *gen(const char *label, size_t *n)
 	return NULL;
 }
 
+/* rnd - a small deterministic generator (runs repeat exactly) */
+static unsigned rnd(unsigned *state)
+{
+	*state = *state * 1103515245u + 12345u;
+	return (*state >> 16) & 0x7fff;
+}
+
+/*
+ * consistency - random inputs made of SMTP-ish pieces; whatever the bytes,
+ * the answers must agree with each other: an error comes with a reason and
+ * stays an error when more bytes arrive, a complete reply parses alone to
+ * the same reply, and a strict prefix of a valid input is "incomplete".
+ */
+static void consistency(void)
+{
+	static const char *const pieces[] = {
+		"250", "220", "-", " ", "\r\n", "\r\n", "\r", "\n", "STARTTLS", "requiretls", "x",
+		"\t", "\xff", "45", "9", "250-", "250 ", "\r\n250 "
+	};
+	static char buf[2048];
+	unsigned seed = 20261203, i, errs_reason = 0, errs_stay = 0, errs_alone = 0, errs_prefix = 0;
+	unsigned complete = 0, incomplete = 0, errors = 0;
+
+	for (i = 0; i < 20000; i++) {
+		struct probe_reply r, r2;
+		const char *err, *err2;
+		size_t n = 0, k;
+		int rc, np = 1 + rnd(&seed) % 40, j;
+
+		for (j = 0; j < np; j++) {
+			const char *pc = pieces[rnd(&seed) % (sizeof(pieces) / sizeof(pieces[0]))];
+			size_t l = strlen(pc);
+
+			if (rnd(&seed) % 50 == 0)               /* now and then a long run */
+				l = 1 + rnd(&seed) % 600;
+			if (n + l + 10 > sizeof(buf))           /* room for the appended tail */
+				break;
+			if (l != strlen(pc)) {
+				memset(buf + n, 'y', l);
+			} else {
+				memcpy(buf + n, pc, l);
+			}
+			n += l;
+		}
+		rc = probe_reply_parse(buf, n, &r, &err);
+		if ((rc < 0) != (err != NULL))
+			errs_reason++;
+		if (rc < 0) {
+			errors++;
+			memcpy(buf + n, "\r\n250 ok\r\n", 10);
+			if (probe_reply_parse(buf, n + 10, &r2, &err2) != -1)
+				errs_stay++;
+		} else if (rc == 1) {
+			complete++;
+			if (r.len > n || r.lines < 1 || r.lines > PROBE_REPLY_LINES || r.code < 200 || r.code > 559 ||
+			    probe_reply_parse(buf, r.len, &r2, &err2) != 1 || r2.len != r.len || r2.code != r.code ||
+			    r2.ext != r.ext)
+				errs_alone++;
+		} else {
+			incomplete++;
+		}
+		if (rc >= 0) {
+			k = rnd(&seed) % ((rc == 1 ? r.len : n) + 1);
+			if (k < (rc == 1 ? r.len : n) && probe_reply_parse(buf, k, &r2, &err2) != 0)
+				errs_prefix++;
+		}
+	}
+	is_int(errs_reason, 0, "random inputs: an error always has a reason, success never");
+	is_int(errs_stay, 0, "random inputs: an error stays an error when more bytes follow");
+	is_int(errs_alone, 0, "random inputs: a complete reply parses alone to the same reply");
+	is_int(errs_prefix, 0, "random inputs: a strict prefix of a valid input is incomplete");
+	ok(complete > 100 && incomplete > 100 && errors > 100,
+	   "random inputs reach all three answers (%u complete, %u incomplete, %u errors)",
+	   complete, incomplete, errors);
+}
+
 int main(void)
 {
 	size_t i;
@@ -193,5 +269,6 @@ int main(void)
 		}
 		free(in);
 	}
+	consistency();
 	return tap_done();
 }

@@ -82,8 +82,9 @@ long long probe_now_ms(void);
  *
  * Several addresses: each attempt gets at most an equal share of the time
  * left (so one black hole or mute server does not eat the whole deadline;
- * the last address gets all that is left); the first feasible address wins; otherwise the result is the first permanent failure
- * if any address gave one, else the last temporary failure.
+ * the last address gets all that is left); the first feasible address
+ * wins; otherwise the result is the first permanent failure if any address
+ * gave one, else the last temporary failure.
  */
 int probe_run(const struct probe_req *req, struct probe_result *res);
 
