@@ -19,7 +19,7 @@
 
 static const char *const rule_keys[] = {
 	"name", "sender", "sender_list", "recipient", "recipient_list", "client", "authenticated",
-	"require", "requiretls", "mode", "action", "reply", NULL,
+	"require", "requiretls", "outbound", "mode", "action", "reply", NULL,
 };
 static const char *const mode_names[] = { "enforce", "testing", NULL };
 static const char *const action_names[] = { "reject", "tempfail", NULL };
@@ -57,7 +57,7 @@ static void for_each_string(struct cfg *c, const config_setting_t *s,
 /* bind_result - count a new key; a failed bind is a load error */
 static void bind_result(struct rule_bind *b, const config_setting_t *s, int r, enum rule_kind kind)
 {
-	if (r == 0)
+	if (r == 0 && b->table != b->c->p->outbound)   /* a key counts once */
 		b->c->p->nkeys[kind]++;
 	else if (r < 0)
 		cfg_nomem(b->c, s);
@@ -80,7 +80,7 @@ static int list_add(void *arg, const char *key, int line)
 	struct rule_bind *b = arg;
 	int r = ruleset_bind_domain(b->c->p, b->table, key, b->rule);
 
-	if (r == 0)
+	if (r == 0 && b->table != b->c->p->outbound)
 		b->c->p->nkeys[b->kind]++;
 	return r < 0 ? -1 : 0;
 }
@@ -214,8 +214,15 @@ static void load_rule(struct cfg *c, const config_setting_t *g)
 		else if (b && !p->requiretls.enabled)
 			CFG_ERR(c, s, "requiretls = true needs a top-level requiretls = { ... }; block (it may be empty)");
 	}
-	if (!v && !r.requiretls)
-		CFG_ERR(c, g, "a rule needs 'require = \"PROFILE\";' or 'requiretls = true;'");
+	static const char *const outbound_names[] = { "none", "encrypt", "verify", "secure", "dane-only", NULL };
+	if (config_setting_get_member(g, "outbound")) {
+		r.outbound = (enum outbound_level)cfg_enum(c, g, "outbound", outbound_names, OUTBOUND_NONE);
+		if (kind != RULE_RECIPIENT)
+			CFG_ERR(c, config_setting_get_member(g, "outbound"),
+			    "outbound applies to recipient rules only (it is the TLS level for mail sent to them)");
+	}
+	if (!v && !r.requiretls && !r.outbound)
+		CFG_ERR(c, g, "a rule needs 'require = \"PROFILE\";', 'requiretls = true;' or 'outbound = \"LEVEL\";'");
 	if (kind == RULE_AUTH && cfg_bool(c, g, "authenticated", &b, &s)) {
 		if (!b)
 			CFG_ERR(c, s, "authenticated = false matches nothing: use true or drop the rule");
@@ -247,12 +254,21 @@ static void load_rule(struct cfg *c, const config_setting_t *g)
 	p->rules[p->nrules++] = r;
 
 	struct rule_bind bind = { .c = c, .rule = (uint32_t)(p->nrules - 1), .kind = r.kind };
-	bind.table = kind == RULE_SENDER ? p->senders : p->recipients;
-	if ((s = config_setting_get_member(g, kind == RULE_SENDER ? "sender" : "recipient")) && kind <= RULE_RECIPIENT)
-		for_each_string(c, s, bind_domain, &bind);
-	if ((s = config_setting_get_member(g, kind == RULE_SENDER ? "sender_list" : "recipient_list")) &&
-	    kind <= RULE_RECIPIENT)
-		for_each_string(c, s, bind_list, &bind);
+	/* an outbound-only rule stays out of the inbound tables: it decides nothing there */
+	int inbound = r.require || r.requiretls;
+	for (int pass = 0; pass < 2; pass++) {
+		if (pass == 0 && !inbound)
+			continue;
+		if (pass == 1 && !r.outbound)
+			break;
+		bind.table = pass == 1 ? p->outbound : kind == RULE_SENDER ? p->senders : p->recipients;
+		if ((s = config_setting_get_member(g, kind == RULE_SENDER ? "sender" : "recipient")) &&
+		    kind <= RULE_RECIPIENT)
+			for_each_string(c, s, bind_domain, &bind);
+		if ((s = config_setting_get_member(g, kind == RULE_SENDER ? "sender_list" : "recipient_list")) &&
+		    kind <= RULE_RECIPIENT)
+			for_each_string(c, s, bind_list, &bind);
+	}
 	if (kind == RULE_CLIENT && (s = config_setting_get_member(g, "client")))
 		for_each_string(c, s, bind_client, &bind);
 	if (kind == RULE_AUTH && p->auth_rule < 0) {

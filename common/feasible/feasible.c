@@ -326,6 +326,77 @@ out:
 	return s;
 }
 
+void feasible_sts(struct feasible *f, const char *domain, const struct dns_mx_set *mx, int64_t deadline,
+    struct feasible_sts *out)
+{
+	struct feasible_result r;
+	struct check k = { .f = f, .domain = domain, .deadline = deadline, .r = &r, .ttl_ms = f->c.max_ttl_ms };
+	struct sts p;
+	unsigned char use[256];
+
+	memset(&r, 0, sizeof(r));
+	memset(out, 0, sizeof(*out));
+	memset(&p, 0, sizeof(p));
+	memset(use, 0, sizeof(use));
+	if (sts_find(&k, &p) < 0) {
+		out->status = r.status;
+		goto out;
+	}
+	const struct mtasts_policy *pol = p.policy;
+	out->have_policy = 1;
+	out->enforce = pol->mode == MTASTS_MODE_ENFORCE;
+	snprintf(out->id, sizeof(out->id), "%s", p.id);
+	out->max_age_ms = pol->max_age * 1000LL;
+	evidence(&k, "mta-sts: id=%s mode=%s (%s)", p.id, mtasts_mode_name(pol->mode), p.source);
+	const char *hosts[256];
+	size_t n = mx->n < 256 ? mx->n : 256;
+	for (size_t i = 0; i < n; i++)
+		hosts[i] = mx->hosts[i].name;
+	if (!out->enforce)
+		verdict(&k, FEASIBLE_NO, "the MTA-STS policy is in mode %s", mtasts_mode_name(pol->mode));
+	else if (mtasts_policy_match(pol, hosts, n, use) == 0)
+		verdict(&k, FEASIBLE_NO, "no MX host matches the MTA-STS policy");
+	else {
+		r.status = FEASIBLE_YES;
+		for (size_t i = 0; i < n; i++)
+			if (use[i]) {
+				size_t len = strlen(out->match);
+				snprintf(out->match + len, sizeof(out->match) - len, "%s%s", len ? "," : "", hosts[i]);
+			}
+	}
+	out->status = r.status;
+out:
+	snprintf(out->reason, sizeof(out->reason), "%s", r.reason);
+	snprintf(out->evidence, sizeof(out->evidence), "%s", r.evidence);
+	mtasts_store_entry_clear(&p.stored);
+	mtasts_fetch_result_clear(&p.fetched);
+}
+
+struct dns *feasible_dns(struct feasible *f)
+{
+	return f->dns;
+}
+
+struct cache *feasible_cache(struct feasible *f)
+{
+	return f->cache;
+}
+
+long feasible_timeout_ms(const struct feasible *f)
+{
+	return f->c.timeout_ms;
+}
+
+long feasible_negative_ttl_ms(const struct feasible *f)
+{
+	return f->c.negative_ttl_ms;
+}
+
+long feasible_max_ttl_ms(const struct feasible *f)
+{
+	return f->c.max_ttl_ms;
+}
+
 /* ---- probe ---- */
 
 static enum feasible_status probe_host(struct check *k, const char *host, int mx_secure, struct probe_result *pr)

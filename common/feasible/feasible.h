@@ -85,6 +85,31 @@ void feasible_check(struct feasible *f, const char *domain, struct feasible_resu
  * domain=D method=M result=R cached=yes|no ms=N reason=\"...\" evidence=\"...\"". */
 void feasible_format(const char *domain, const struct feasible_result *r, char *buf, size_t bufsz);
 
+/* What MTA-STS says about a domain whose MX set is known (the outbound
+ * maps use it; feasible_check uses the same code). */
+struct feasible_sts {
+	enum feasible_status status;    /* YES: an enforce policy matching >= 1 MX; NO: none (reason); TEMP */
+	int have_policy;                /* a policy was found (any mode) */
+	int enforce;                    /* its mode is enforce */
+	char id[40];
+	char match[FEASIBLE_EVIDENCE_MAX];  /* the matching MX host names, comma-separated */
+	long long max_age_ms;
+	char reason[FEASIBLE_REASON_MAX];
+	char evidence[FEASIBLE_EVIDENCE_MAX];
+};
+struct dns_mx_set;
+struct dns;
+/* feasible_sts - MTA-STS of domain with MX set mx, by deadline (dns_now_ms
+ * clock).  Uses and updates the MTA-STS store.  Always fills *out. */
+void feasible_sts(struct feasible *f, const char *domain, const struct dns_mx_set *mx, int64_t deadline,
+    struct feasible_sts *out);
+/* The contexts, for the outbound maps (owned by f). */
+struct dns *feasible_dns(struct feasible *f);
+struct cache *feasible_cache(struct feasible *f);
+long feasible_timeout_ms(const struct feasible *f);
+long feasible_negative_ttl_ms(const struct feasible *f);
+long feasible_max_ttl_ms(const struct feasible *f);
+
 /* "yes", "no", "tempfail"; "off", "dnssec-or-mta-sts", "probe". */
 const char *feasible_status_name(enum feasible_status s);
 const char *feasible_mode_name(enum feasible_mode m);

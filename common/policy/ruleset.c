@@ -33,8 +33,9 @@ struct ruleset *ruleset_create(void)
 	p->senders = dtable_create(16);
 	p->recipients = dtable_create(16);
 	p->client_names = dtable_create(16);
+	p->outbound = dtable_create(16);
 	p->clients = ctable_create();
-	if (!p->senders || !p->recipients || !p->client_names || !p->clients) {
+	if (!p->senders || !p->recipients || !p->client_names || !p->outbound || !p->clients) {
 		ruleset_unref(p);
 		return NULL;
 	}
@@ -72,6 +73,7 @@ static void policy_free(struct ruleset *p)
 	dtable_free(p->senders);
 	dtable_free(p->recipients);
 	dtable_free(p->client_names);
+	dtable_free(p->outbound);
 	ctable_free(p->clients);
 	for (uint32_t i = 0; i < p->nmulti; i++)
 		free(p->multi[i].rules);

@@ -46,12 +46,17 @@ enum rule_kind {
 	RULE_KINDS
 };
 
+/* Outbound TLS level a recipient rule asks of the MTA (the socketmap maps),
+ * weakest first: the strongest of evidence and rules wins. */
+enum outbound_level { OUTBOUND_NONE = 0, OUTBOUND_ENCRYPT, OUTBOUND_VERIFY, OUTBOUND_SECURE, OUTBOUND_DANE_ONLY };
+
 struct rule {
 	enum rule_kind kind;
 	char *label;                /* owned: "sender bank.example (FILE:12)", for logs and -q; never NULL */
 	int line;                   /* config line */
 	const struct profile *require;  /* borrowed from profiles[]; NULL: no TLS requirement (requiretls only) */
 	int requiretls;             /* flag matching mail for REQUIRETLS */
+	enum outbound_level outbound;   /* recipient rules: what the outbound maps require */
 	enum policy_mode mode;
 	enum policy_action action;
 	struct reply_tpl *reply;    /* owned; NULL = the default reply for the failure */
@@ -133,6 +138,7 @@ struct ruleset {
 	/* Table values: a rule index, or POLICY_MULTI | index into multi[]
 	 * when one key names several rules (all of them apply). */
 	struct dtable *senders, *recipients, *client_names;
+	struct dtable *outbound;    /* recipient keys of rules with an outbound level (the socketmap maps) */
 	struct ctable *clients;
 	struct policy_multi { uint32_t *rules; uint32_t n, cap; } *multi;
 	uint32_t nmulti, capmulti;

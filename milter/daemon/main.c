@@ -319,6 +319,9 @@ int main(int argc, char **argv)
 	}
 	log_stderr_only();
 	if (explain || check) {
+		for (int i = optind; explain && i < argc; i++)
+			if (strncmp(argv[i], "next_hop=", 9) == 0)
+				netctx_always(1);       /* -q next_hop= looks at DNS whatever the policy */
 		struct ruleset *p = load_as_user(path);
 		if (!p) {
 			fprintf(stderr, "tlspolicy-milter: %s has errors\n", path);

@@ -6,9 +6,11 @@
 #include <unistd.h>
 
 #include "feasible/feasible.h"
+#include "util/dtable.h"
 #include "policy/ruleset.h"
 #include "daemon/netctx.h"
 
+static int always;               /* build a context whatever the snapshot says */
 static pthread_once_t cache_once = PTHREAD_ONCE_INIT;
 static struct cache *shared_cache;
 
@@ -28,8 +30,11 @@ int netctx_attach(struct ruleset *p, char *err, size_t errsz)
 {
 	const struct ruleset_requiretls *r = &p->requiretls;
 	char host[256];
+	/* outbound-only: checks in probe mode are never run, dnssec-or-mta-sts
+	 * is what the maps need */
 
-	if (!r->enabled || r->verify == RT_VERIFY_OFF)
+	/* the outbound maps need DNS too: for the socketmap server, and for -q next_hop= */
+	if ((!r->enabled || r->verify == RT_VERIFY_OFF) && dtable_count(p->outbound) == 0 && !always)
 		return 0;
 	pthread_once(&cache_once, cache_init);
 	if (!shared_cache) {
@@ -59,6 +64,11 @@ int netctx_attach(struct ruleset *p, char *err, size_t errsz)
 	p->feasible = f;
 	p->feasible_free = free_feasible;
 	return 0;
+}
+
+void netctx_always(int on)
+{
+	always = on;
 }
 
 void netctx_purge(void)

@@ -15,11 +15,16 @@
 struct ruleset;
 
 /*
- * netctx_attach - give p (not yet shared) its feasibility context when
- * requiretls.verify is on; nothing when off.  0, or -1 with err (a trust
+ * netctx_attach - give p (not yet shared) its network context when
+ * requiretls.verify is on or outbound rules exist (the socketmap maps);
+ * nothing otherwise.  0, or -1 with err (a trust
  * anchor or store that cannot be read...): the snapshot must not be used.
  */
 int netctx_attach(struct ruleset *p, char *err, size_t errsz);
+
+/* netctx_always - build a context for every snapshot from now on, even
+ * with requiretls.verify off and no outbound rules (-q next_hop=). */
+void netctx_always(int on);
 
 /* netctx_purge - forget every cached answer (after a reload). */
 void netctx_purge(void);

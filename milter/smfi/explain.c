@@ -354,6 +354,9 @@ int explain_run(const struct ruleset *p, int nwords, char **words)
 	char desc[80];
 	int status;
 
+	for (int i = 0; i < nwords; i++)
+		if (strncmp(words[i], "next_hop=", 9) == 0)
+			return explain_outbound_run(p, nwords, words);
 	memset(&e, 0, sizeof(e));
 	e.p = p;
 	if (explain_parse(&e, nwords, words) < 0) {

@@ -11,6 +11,7 @@
 
 /* Exit statuses of -q. */
 #define EXPLAIN_ACCEPT 0
+#define EXPLAIN_NOTFOUND 1          /* next_hop=: no outbound policy */
 #define EXPLAIN_USAGE 2
 #define EXPLAIN_REJECT 3
 #define EXPLAIN_TEMPFAIL 4
@@ -23,5 +24,11 @@
  * Prints to stdout; returns an EXPLAIN_* status.
  */
 int explain_run(const struct ruleset *p, int nwords, char **words);
+
+/* explain_outbound_run - "next_hop=DOMAIN [map=NAME]": the outbound map's
+ * answer and evidence (explain_run hands over when next_hop= is given).
+ * EXPLAIN_ACCEPT for OK, EXPLAIN_NOTFOUND, EXPLAIN_TEMPFAIL, EXPLAIN_REJECT
+ * for PERM, EXPLAIN_USAGE. */
+int explain_outbound_run(const struct ruleset *p, int nwords, char **words);
 
 #endif
