@@ -361,7 +361,7 @@ void feasible_sts(struct feasible *f, const char *domain, const struct dns_mx_se
 		for (size_t i = 0; i < n; i++)
 			if (use[i]) {
 				size_t len = strlen(out->match);
-				snprintf(out->match + len, sizeof(out->match) - len, "%s%s", len ? "," : "", hosts[i]);
+				snprintf(out->match + len, sizeof(out->match) - len, "%s%s", len ? ":" : "", hosts[i]);
 			}
 	}
 	out->status = r.status;

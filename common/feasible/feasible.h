@@ -92,7 +92,7 @@ struct feasible_sts {
 	int have_policy;                /* a policy was found (any mode) */
 	int enforce;                    /* its mode is enforce */
 	char id[40];
-	char match[FEASIBLE_EVIDENCE_MAX];  /* the matching MX host names, comma-separated */
+	char match[FEASIBLE_EVIDENCE_MAX];  /* the matching MX host names, ":"-separated (Postfix match=) */
 	long long max_age_ms;
 	char reason[FEASIBLE_REASON_MAX];
 	char evidence[FEASIBLE_EVIDENCE_MAX];
