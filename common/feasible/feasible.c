@@ -198,7 +198,7 @@ static int sts_fallback(struct check *k, struct sts *p, enum feasible_status s, 
 		p->policy = p->stored.policy;
 		p->id = p->stored.id;
 		p->source = "stored";
-		evidence(k, "mta-sts: %s; using the stored policy", why);
+		evidence(k, "%s; using the stored policy", why);
 		return 0;
 	}
 	verdict(k, s, "%s", why);
@@ -606,9 +606,10 @@ void feasible_check(struct feasible *f, const char *domain, struct feasible_resu
 
 void feasible_format(const char *domain, const struct feasible_result *r, char *buf, size_t bufsz)
 {
-	char qd[DNS_NAME_MAX + 8], qr[FEASIBLE_REASON_MAX + 8];
+	char qd[DNS_NAME_MAX + 8], qr[FEASIBLE_REASON_MAX + 8], qe[FEASIBLE_EVIDENCE_MAX + 8];
 
 	snprintf(buf, bufsz, "requiretls-check domain=%s method=%s result=%s cached=%s ms=%lld reason=\"%s\" "
 	    "evidence=\"%s\"", log_quote(qd, sizeof(qd), domain), r->method, feasible_status_name(r->status),
-	    r->cached ? "yes" : "no", r->elapsed_ms, log_quote(qr, sizeof(qr), r->reason), r->evidence);
+	    r->cached ? "yes" : "no", r->elapsed_ms, log_quote(qr, sizeof(qr), r->reason),
+	    log_quote(qe, sizeof(qe), r->evidence));
 }

@@ -55,7 +55,9 @@ enum feasible_status {
 
 struct feasible_result {
 	enum feasible_status status;
-	const char *method;             /* static: "dnssec", "mta-sts", "dnssec+probe", "mta-sts+probe", "none" */
+	const char *method;             /* static: the evidence found: "dnssec", "mta-sts", "dnssec+probe",
+	                                 * "mta-sts+probe", "none" (a probe-mode refusal keeps the
+	                                 * evidence that passed before the probe failed) */
 	char reason[FEASIBLE_REASON_MAX];       /* printable; "" when YES */
 	char evidence[FEASIBLE_EVIDENCE_MAX];   /* printable: what was seen (MX names, policy id, probe) */
 	int cached;                     /* answered from the cache */
@@ -67,7 +69,8 @@ struct feasible;
 /*
  * feasible_create - contexts for the mode in c (copied): a libunbound
  * context, the MTA-STS store.  cache is shared and stays the caller's (it
- * must outlive the result).  NULL with err on failure (bad trust anchor, a
+ * must outlive the result) and must run on the default clock (monotonic
+ * ms): its deadlines are handed to the DNS, HTTPS and probe layers.  NULL with err on failure (bad trust anchor, a
  * store that cannot be opened...).  Free with feasible_free once no check
  * runs any more.
  */
