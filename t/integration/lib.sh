@@ -572,6 +572,78 @@ tp_milter_stop() {
 	return $rc
 }
 
+# ---------------------------------------------------------------- DNS bed, MTA-STS
+
+# tp_dnsbed_start DIR [EXTRA]: the signed DNS test bed (t/dnsbed/dnsbed.sh,
+# see its header for the zones) inside the namespace: a recursive unbound on
+# 127.0.0.1:53 (and the bed's mute/slow servers on 127.0.0.53/.54), trust
+# anchor DIR/anchor. EXTRA: the bed's extra-zone file. Its servers are
+# tracked like every other process (stopped by PID in tp_cleanup).
+# Nothing else of a run may listen on port 53.
+tp_dnsbed_start() {
+	local dir=$1 extra=${2:-} pid name
+	tp_ns_listening 53 && tp_die "something already listens on port 53 in the namespace (the DNS bed needs it)"
+	DNSBED_EXTRA=""
+	# shellcheck source=t/dnsbed/dnsbed.sh
+	. "$TP_SRCDIR/t/dnsbed/dnsbed.sh"
+	mkdir -p "$dir"
+	DNSBED_NSENTER="nsenter -t $TP_NS -n" dnsbed_start "$dir" "$extra" >"$dir/start.log" 2>&1
+	local rc=$?
+	while read -r pid name; do tp_track "$pid" "dnsbed $name"; done <"$dir/pids"
+	[ $rc = 0 ] || { cat "$dir/start.log"; tp_die "the signed DNS test bed did not start ($dir)"; }
+}
+
+# tp_mtasts_start DIR CADIR SITE...: nginx serving MTA-STS policies over
+# HTTPS on port 443, as RFC 8461 fetches them. SITE is "ADDR DOMAIN POLICY":
+# https://mta-sts.DOMAIN/.well-known/mta-sts.txt on ADDR:443 answers POLICY
+# (printf escapes such as \n are expanded), text/plain. One certificate for
+# every mta-sts.DOMAIN, signed by CADIR/ca.crt + ca.key (tp_ca_make).
+# Publish the addresses yourself (A records in the DNS bed). Sets TP_NGINX_PID.
+tp_mtasts_start() {
+	local d=$1 ca=$2 site addr dom pol san='' t
+	shift 2
+	mkdir -p "$d/www" "$d/tmp"
+	for site in "$@"; do
+		read -r addr dom pol <<<"$site"
+		san="${san:+$san,}DNS:mta-sts.$dom"
+		mkdir -p "$d/www/$dom/.well-known"
+		# shellcheck disable=SC2059  # the policy's escapes are meant
+		printf "$pol" >"$d/www/$dom/.well-known/mta-sts.txt"
+	done
+	chmod -R a+rX "$d/www"
+	(
+		cd "$d" || exit 1
+		set -e
+		openssl req -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -subj "/O=tlspolicy test/CN=mta-sts" \
+			-keyout sts.key -out sts.csr
+		printf 'basicConstraints=CA:FALSE\nkeyUsage=digitalSignature\nextendedKeyUsage=serverAuth\nsubjectAltName=%s\n' \
+			"$san" >sts.ext
+		openssl x509 -req -in sts.csr -CA "$ca/ca.crt" -CAkey "$ca/ca.key" -CAcreateserial -CAserial sts.srl \
+			-days 2 -extfile sts.ext -out sts.crt
+		chmod 600 sts.key
+	) >"$d/openssl.log" 2>&1 || { cat "$d/openssl.log"; tp_die "MTA-STS certificate generation failed"; }
+	{
+		echo "daemon off; master_process on; worker_processes 1; user nobody nogroup;"
+		echo "pid $d/nginx.pid; error_log $d/error.log info;"
+		echo "events { worker_connections 64; }"
+		echo "http {"
+		echo "  access_log $d/access.log;"
+		for t in client_body proxy fastcgi uwsgi scgi; do echo "  ${t}_temp_path $d/tmp/$t;"; done
+		echo "  types { text/plain txt; } default_type text/plain;"
+		for site in "$@"; do
+			read -r addr dom pol <<<"$site"
+			echo "  server { listen $addr:443 ssl; server_name mta-sts.$dom;"
+			echo "    ssl_certificate $d/sts.crt; ssl_certificate_key $d/sts.key;"
+			echo "    root $d/www/$dom; }"
+		done
+		echo "}"
+	} >"$d/nginx.conf"
+	nsenter -t "$TP_NS" -n nginx -p "$d/" -c "$d/nginx.conf" -e "$d/error.log" >"$d/nginx.out" 2>&1 &
+	TP_NGINX_PID=$!
+	tp_track "$TP_NGINX_PID" nginx
+	tp_wait_for 10 tp_ns_listening 443 || { cat "$d/nginx.out" "$d/error.log"; tp_die "nginx did not listen on port 443"; }
+}
+
 # ---------------------------------------------------------------- swaks
 
 # tp_swaks OUTFILE swaks-args...: run swaks in the namespace, transcript to

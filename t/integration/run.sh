@@ -6,7 +6,9 @@
 #   with etc/postfix-main.cf / etc/sendmail.mc pasted in, one smtp-sink behind
 #   each; then runs every case of cases.sh against both MTAs with swaks.
 #   Then the REQUIRETLS cases of requiretls.sh (their own milter with
-#   requiretls.conf.in, and their own MTAs: see that file).
+#   requiretls.conf.in, and their own MTAs: see that file), and the
+#   feasibility cases of feasible.sh (the signed DNS bed of t/dnsbed on
+#   127.0.0.1:53, an MTA-STS nginx, a milter with feasible.conf.in).
 #
 # Environment:
 #   TLSPOLICY_MILTER  milter binary (default $TP_BUILDDIR/milter/tlspolicy-milter)
@@ -28,12 +30,15 @@ TP_HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 . "$TP_HERE/cases.sh"
 # shellcheck source=t/integration/requiretls.sh
 . "$TP_HERE/requiretls.sh"
+# shellcheck source=t/integration/feasible.sh
+. "$TP_HERE/feasible.sh"
 
 TP_BUILDDIR=${TP_BUILDDIR:-$PWD}
 TLSPOLICY_MILTER=${TLSPOLICY_MILTER:-$TP_BUILDDIR/milter/tlspolicy-milter}
 MTAS=${TP_MTAS:-postfix sendmail}
 
-tp_require_prereqs
+# the DNS bed (feasible.sh) and the MTA-STS server
+tp_require_prereqs unbound ldns-keygen ldns-signzone ldns-verify-zone dig nginx /usr/bin/python3
 [ -x "$TLSPOLICY_MILTER" ] || tp_die "milter binary '$TLSPOLICY_MILTER' not found (build first, or set TLSPOLICY_MILTER / TP_BUILDDIR)"
 tp_init tlspolicy-it
 
@@ -98,6 +103,9 @@ done
 # etc/postfix-milter_header_checks + etc/postfix-master.cf to a STARTTLS
 # Postfix, one whose strict next hop is plaintext-only, and a Sendmail
 rq_start
+# REQUIRETLS feasibility (feasible.sh): the signed DNS bed on 127.0.0.1:53, an
+# MTA-STS nginx, a milter with requiretls.verify and a Postfix and a Sendmail
+fv_start
 echo "# servers up; running cases"
 
 for c in "${CASES[@]}"; do
@@ -105,6 +113,7 @@ for c in "${CASES[@]}"; do
 done
 for mta in $MIN_MTAS; do case_minimal_macros "$mta"; done
 rq_cases
+fv_cases
 
 # The milter stopped: the MTAs' configured default action (tempfail).
 tp_begin "milter stops cleanly on SIGTERM (within 15 s, exit status 0, no sanitizer report)"
@@ -114,10 +123,11 @@ tp_expect_nomatch "milter log" "$(grep -E 'ERROR: (Address|Leak|Thread|Undefined
 tp_attach "$MLOG" ""
 tp_end
 rq_milter_stop
+fv_milter_stop
 for mta in $MTAS; do case_milter_down "$mta"; done
 
 # Stop the servers now, so the last test point can prove nothing survived.
-for mta in $MTAS $MIN_MTAS $RQ_MTAS; do stop_mta "$mta"; done
+for mta in $MTAS $MIN_MTAS $RQ_MTAS $FV_MTAS; do stop_mta "$mta"; done
 for e in "${TP_PIDS[@]}"; do
 	[ "${e%%:*}" = "$TP_NS" ] && continue
 	tp_stop_pid "${e%%:*}" "${e#*:}" 10
