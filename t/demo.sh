@@ -10,10 +10,13 @@
 #
 # Everything runs inside a network namespace of its own that has only the
 # loopback interface: the milter with the shipped sample policy
-# (etc/tlspolicy-milter.conf, unchanged) on 127.0.0.1:8895, a private Postfix
-# on 127.0.0.1:25 with the shipped etc/postfix-main.cf lines (unchanged) and a
-# throw-away certificate, and smtp-sink on 127.0.0.1:10025 standing in for
-# the next hop. No packet leaves the machine; the machine's own Postfix
+# (etc/tlspolicy-milter.conf, unchanged, plus a requiretls block that the
+# demo prints) on 127.0.0.1:8895, a private Postfix on 127.0.0.1:25 with the
+# shipped etc/postfix-main.cf lines (unchanged) and a throw-away certificate,
+# smtp-sink on 127.0.0.1:10025 standing in for the next hop, and for the
+# REQUIRETLS part a locally signed DNS tree (t/dnsbed: unbound on
+# 127.0.0.1:53) and an MTA-STS policy server (nginx on 127.0.0.21:443, test
+# CA). No packet leaves the machine; the machine's own Postfix
 # configuration, /etc and port 25 are not touched.
 # Exit status: 0 when every demo message had the expected outcome.
 
@@ -28,7 +31,7 @@ for a in "$@"; do
 	case $a in
 	--keep) KEEP=1 ;;
 	--no-install) INSTALL=0 ;;
-	-h|--help) sed -n '2,12p' "$0"; exit 0 ;;
+	-h|--help) sed -n '2,21p' "$0"; exit 0 ;;
 	*) echo "demo: unknown option $a (try --help)" >&2; exit 2 ;;
 	esac
 done
@@ -70,18 +73,46 @@ D=$TP_TMP
 MILTER_PORT=8895 SMTP_PORT=25 SINK_PORT=10025
 
 step "Starting (inside a loopback-only network namespace)"
+tp_require_prereqs unbound ldns-keygen ldns-signzone dig nginx /usr/bin/python3
 tp_ns_start
 tp_ca_make "$D/pki"
+# REQUIRETLS feasibility needs DNS with DNSSEC and an MTA-STS server: the
+# test bed's signed zones (secure.example: DNSSEC-signed MX; insecure.example:
+# unsigned) plus sts.example, unsigned, whose MX is run elsewhere
+# (mx1.mailhost.example) and whose MTA-STS policy (mode enforce) says so.
+cat >"$D/zones" <<-'EOF'
+	zone mailhost.example unsigned
+	mx1.mailhost.example. A 127.0.0.23
+	zone sts.example unsigned
+	sts.example. MX 10 mx1.mailhost.example.
+	_mta-sts.sts.example. TXT "v=STSv1; id=demo1"
+	mta-sts.sts.example. A 127.0.0.21
+EOF
+tp_dnsbed_start "$D/dnsbed" "$D/zones"
+tp_mtasts_start "$D/mta-sts" "$D/pki" \
+	"127.0.0.21 sts.example version: STSv1\nmode: enforce\nmx: *.mailhost.example\nmax_age: 86400\n"
 cp "$SRC/etc/tlspolicy-milter.conf" "$D/tlspolicy-milter.conf"
 grep -q "^socket *= *\"inet:$MILTER_PORT@127.0.0.1\"" "$D/tlspolicy-milter.conf" ||
 	fail "etc/tlspolicy-milter.conf no longer listens on inet:$MILTER_PORT@127.0.0.1; update t/demo.sh"
+cat >"$D/requiretls.conf" <<EOF
+requiretls = {
+  verify  = "dnssec-or-mta-sts";   # +requiretls recipients: can the domain receive it?
+  timeout = 10;
+  skip_bracket_nexthop = false;    # this Postfix relays every domain to [127.0.0.1]:$SINK_PORT
+};
+dns     = { resolver = "127.0.0.1"; trust_anchor_file = "$D/dnsbed/anchor"; timeout = 3; };
+mta_sts = { ca_file = "$D/pki/ca.crt"; timeout = 5; };
+EOF
+{ echo; echo "# ---- added by t/demo.sh ----"; cat "$D/requiretls.conf"; } >>"$D/tlspolicy-milter.conf"
 TP_MILTER_PORT=$MILTER_PORT
 tp_milter_start "$BIN" "$D/tlspolicy-milter.conf" "$D/milter.log"
 tp_sink_start next-hop "$SINK_PORT" "$D/sink/received"
 tp_postfix_start "$D/postfix" "$SMTP_PORT" "inet:127.0.0.1:$MILTER_PORT" "$SINK_PORT" "$D/pki"
-say "tlspolicy-milter  127.0.0.1:$MILTER_PORT  policy: etc/tlspolicy-milter.conf (as shipped)"
+say "tlspolicy-milter  127.0.0.1:$MILTER_PORT  policy: etc/tlspolicy-milter.conf (as shipped) + a requiretls block (below)"
 say "Postfix           127.0.0.1:$SMTP_PORT    with etc/postfix-main.cf (as shipped), STARTTLS with a test certificate"
 say "next hop          127.0.0.1:$SINK_PORT smtp-sink, writes what it receives to $D/sink/received"
+say "DNS               127.0.0.1:53    signed test zones (trust anchor: example.), see t/dnsbed/dnsbed.sh"
+say "MTA-STS           127.0.0.21:443  nginx: https://mta-sts.sts.example/.well-known/mta-sts.txt (test CA)"
 say "The rules used below (from etc/tlspolicy-milter.conf):"
 awk '/^rules *=/ { on = 1; next } on && /^\);/ { on = 0 } on && !/^ *#/ { sub(/^ */, "    "); print }' "$D/tlspolicy-milter.conf"
 
@@ -89,8 +120,9 @@ awk '/^rules *=/ { on = 1; next } on && /^\);/ { on = 0 } on && !/^ *#/ { sub(/^
 BAD=0 N=0
 # demo_send TITLE EXPECT(accepted|refused) LOGVERDICT FROM TO [swaks args]
 demo_send() {
-	local title=$1 expect=$2 verdict=$3 from=$4 to=$5 out rc id got line
+	local title=$1 expect=$2 verdict=$3 from=$4 to=$5 out rc id got line mo chk
 	shift 5
+	mo=$(tp_size "$D/milter.log")
 	N=$((N + 1)); id="demo-$N"
 	out=$D/swaks-$N.txt
 	step "[$N] $title"
@@ -115,7 +147,14 @@ demo_send() {
 		got="accepted, and delivered to the next hop"
 	fi
 	say "  => ${got^^}"
+	chk=$(tail -c +"$((mo + 1))" "$D/milter.log" | grep -F 'requiretls-check ' | tail -n1)
+	[ -n "$chk" ] && say "  milter log: ${chk#*info: }"
 	[ -n "$line" ] && say "  milter log: ${line#*info: }"
+	if [ "$got" != accepted ] && [ "$got" != refused ]; then
+		tp_sink_message "$D/sink/received" "X-Test-Id: $id" |
+			awk '/^X-Rcpt-Args:/ { sub(/^X-Rcpt-Args: /, ""); printf "  next hop got: RCPT TO:%s", $1 }
+			     /^X-RequireTLS: / { printf ", %s", $0 } END { print "" }'
+	fi
 	case $got in "$expect"*) ;; *) say "  !! expected: $expect"; BAD=$((BAD + 1)) ;; esac
 	if [ -n "$verdict" ] && ! printf '%s\n' "$line" | grep -q "verdict=$verdict"; then
 		say "  !! expected a milter log line with verdict=$verdict"; BAD=$((BAD + 1))
@@ -133,6 +172,26 @@ demo_send "Plaintext mail from bank.example (sender rule, TLS 1.2+): refused at 
 demo_send "From bank.example over TLS 1.3: accepted" \
 	accepted pass teller2@bank.example bob@example.org --tls
 
+# demo_has TEXT FILE WHAT: the last message ($N) must show TEXT in FILE
+demo_has() {
+	local text
+	if [ "$2" = "$D/sink/received" ]; then text=$(tp_sink_message "$2" "X-Test-Id: demo-$N"); else text=$(cat "$2"); fi
+	printf '%s\n' "$text" | grep -qF "$1" || { say "  !! expected $3"; BAD=$((BAD + 1)); }
+}
+
+step "REQUIRETLS: can the recipient's domain receive it? (checked before accepting)"
+say "The milter config above, plus (printed from $D/tlspolicy-milter.conf):"
+sed 's/^/    /' "$D/requiretls.conf"
+demo_send "Flagged (+requiretls) to secure.example, whose MX is DNSSEC-signed: accepted, untagged, X-RequireTLS added" \
+	accepted "" alice4@sender.example bob+requiretls@secure.example --tls
+demo_has "X-RequireTLS: yes" "$D/sink/received" "the next hop's copy to carry X-RequireTLS: yes"
+demo_send "Flagged to sts.example: no DNSSEC, but an MTA-STS policy (enforce) names its MX mx1.mailhost.example: accepted" \
+	accepted "" alice5@sender.example carol+requiretls@sts.example
+demo_has "X-RequireTLS: yes" "$D/sink/received" "the next hop's copy to carry X-RequireTLS: yes"
+demo_send "Flagged to insecure.example: neither DNSSEC nor MTA-STS: refused at RCPT with 550 5.7.30" \
+	refused reject alice6@sender.example dave+requiretls@insecure.example
+demo_has "550 5.7.30 insecure.example cannot receive mail that requires TLS" "$D/swaks-$N.txt" "the reply 550 5.7.30"
+
 step "Result"
 if [ "$BAD" = 0 ]; then say "All $N messages had the expected outcome."; else say "$BAD unexpected outcome(s): see above."; fi
 say "Logs: milter $D/milter.log, Postfix $D/postfix/maillog, next hop $D/sink/received"
@@ -145,6 +204,7 @@ if [ "$KEEP" = 1 ]; then
 
 	  sudo nsenter -t $TP_NS -n swaks --server 127.0.0.1:$SMTP_PORT \\
 	       --from you@sender.example --to someone@secure.example [--tls]
+	  (or --to someone+requiretls@insecure.example: flagged, refused 5.7.30)
 
 	Edit $D/tlspolicy-milter.conf and reload the milter with
 	  sudo kill -HUP $TP_MILTER_PID
