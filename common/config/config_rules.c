@@ -255,7 +255,7 @@ static void load_rule(struct cfg *c, const config_setting_t *g)
 
 	struct rule_bind bind = { .c = c, .rule = (uint32_t)(p->nrules - 1), .kind = r.kind };
 	/* an outbound-only rule stays out of the inbound tables: it decides nothing there */
-	int inbound = r.require || r.requiretls;
+	int inbound = !r.outbound || cfg_string(c, g, "require", NULL) || r.requiretls;
 	for (int pass = 0; pass < 2; pass++) {
 		if (pass == 0 && !inbound)
 			continue;
