@@ -38,6 +38,7 @@ struct cache_item {
 	atomic_uint refs;
 	unsigned flags;
 	int linked;                     /* in its shard's table (shard lock) */
+	uint32_t stamp;                 /* shard tick when last put at the LRU head */
 	uint64_t hash;
 	void *value;
 	cache_free_fn free_value;
@@ -64,6 +65,7 @@ struct shard {
 	struct flight *flights;
 	size_t entries, bytes, inflight;
 	size_t max_entries, max_bytes;
+	uint32_t tick;                  /* counts LRU head insertions */
 	uint64_t hits, misses, computations, shared, timeouts, evictions, expirations;
 } __attribute__((aligned(64)));         /* no false sharing between shard locks */
 
@@ -237,6 +239,7 @@ static void lru_remove(struct shard *s, struct cache_item *it)
 
 static void lru_push(struct shard *s, struct cache_item *it)
 {
+	it->stamp = ++s->tick;
 	it->prev = NULL;
 	it->next = s->head;
 	if (s->head)
@@ -244,6 +247,17 @@ static void lru_push(struct shard *s, struct cache_item *it)
 	else
 		s->tail = it;
 	s->head = it;
+}
+
+/* lru_touch - a hit: move it to the head, unless it is among the most
+ * recent quarter already (then the order barely changes, and a hot key does
+ * not write to its neighbours on every lookup; below 4 entries: always) */
+static void lru_touch(struct shard *s, struct cache_item *it)
+{
+	if ((uint32_t)(s->tick - it->stamp) < s->entries / 4)
+		return;
+	lru_remove(s, it);
+	lru_push(s, it);
 }
 
 /* shard_unlink - take a linked item out of table and LRU; the table's
@@ -369,8 +383,7 @@ struct cache_item *cache_get(struct cache *c, const char *key)
 
 	pthread_mutex_lock(&s->mu);
 	if ((it = shard_lookup(s, key, h, now, &dead)) != NULL) {
-		lru_remove(s, it);
-		lru_push(s, it);
+		lru_touch(s, it);
 		atomic_fetch_add_explicit(&it->refs, 1, memory_order_relaxed);
 		s->hits++;
 	} else {
@@ -498,8 +511,7 @@ static struct cache_item *cache_fetch(struct cache *c, const char *key, cache_co
 	pthread_mutex_lock(&s->mu);
 	if (!force) {
 		if ((it = shard_lookup(s, key, h, cache_now(c), &dead)) != NULL) {
-			lru_remove(s, it);
-			lru_push(s, it);
+			lru_touch(s, it);
 			atomic_fetch_add_explicit(&it->refs, 1, memory_order_relaxed);
 			s->hits++;
 			pthread_mutex_unlock(&s->mu);
