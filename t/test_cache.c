@@ -640,7 +640,7 @@ static int stress_match(void *arg, const char *key)
 static void *stress_thr(void *arg)
 {
 	struct stress *s = arg;
-	struct cache_item *held[4] = {0};
+	struct cache_item *held[4] = {0}, *it;
 	enum cache_status st;
 	char key[32];
 	int i, k;
@@ -657,6 +657,12 @@ static void *stress_thr(void *arg)
 				cache_purge_if(s->c, stress_match, &key[3]);
 			else
 				cache_purge(s->c, key);
+			break;
+		case 2:
+			if ((it = cache_get(s->c, key)) != NULL &&
+			    strcmp(cache_item_value(it), key) != 0)
+				atomic_fetch_add(s->bad, 1);
+			cache_item_release(it);
 			break;
 		default:
 			cache_item_release(held[i % 4]);
