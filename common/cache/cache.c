@@ -37,7 +37,6 @@ struct cache_item {
 	struct cache_item *prev, *next; /* LRU list */
 	atomic_uint refs;
 	unsigned flags;
-	int linked;                     /* in its shard's table (shard lock) */
 	uint32_t stamp;                 /* shard tick when last put at the LRU head */
 	uint64_t hash;
 	void *value;
@@ -271,7 +270,6 @@ static void shard_unlink(struct shard *s, struct cache_item *it, struct cache_it
 	*pp = it->hnext;
 	it->hnext = NULL;
 	lru_remove(s, it);
-	it->linked = 0;
 	s->entries--;
 	s->bytes -= it->bytes;
 	item_unref(it, dead);
@@ -320,7 +318,7 @@ static int shard_insert(struct cache *c, struct shard *s, struct cache_item *it,
 	struct cache_item *old, *victim;
 	size_t b;
 
-	if ((it->flags & CACHE_NEGATIVE) && it->expires - now > c->neg_ttl)
+	if ((it->flags & CACHE_NEGATIVE) && it->expires > now + c->neg_ttl)
 		it->expires = now + c->neg_ttl;
 	if (it->expires <= now || (s->max_bytes && it->bytes > s->max_bytes))
 		return 0;
@@ -341,7 +339,6 @@ static int shard_insert(struct cache *c, struct shard *s, struct cache_item *it,
 	it->hnext = s->buckets[b];
 	s->buckets[b] = it;
 	lru_push(s, it);
-	it->linked = 1;
 	s->entries++;
 	s->bytes += it->bytes;
 	atomic_fetch_add_explicit(&it->refs, 1, memory_order_relaxed);

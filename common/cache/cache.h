@@ -46,7 +46,8 @@ struct cache_item;
 
 /* Current time in milliseconds (any epoch, must not go backwards). */
 typedef int64_t (*cache_clock_fn)(void *arg);
-/* Frees a value; NULL means the value needs no freeing. */
+/* Frees a value; NULL means the value needs no freeing.  Called in whichever
+ * thread drops the last reference, never with a cache lock held. */
 typedef void (*cache_free_fn)(void *value);
 
 struct cache_opts {
