@@ -46,7 +46,7 @@ for variant in plain sanitize tsan; do
 	fi
 done
 
-# Count TAP results over every test log of all builds.
+# Count TAP results over every test log of both builds.
 passed=0 failed=0
 for f in "$top"/build-plain/t/*.log "$top"/build-plain/t/*/*.log "$top"/build-sanitize/t/*.log "$top"/build-sanitize/t/*/*.log \
     "$top"/build-tsan/t/*.log "$top"/build-tsan/t/*/*.log; do
