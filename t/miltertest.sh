@@ -120,7 +120,7 @@ for name in $names; do
 	else
 		ok "[$name] daemon removed its pidfile on stop"
 	fi
-	if grep -q -E "AddressSanitizer|LeakSanitizer|runtime error:" "$d/milter.log" 2>/dev/null; then
+	if grep -q -E "AddressSanitizer|LeakSanitizer|ThreadSanitizer|runtime error:" "$d/milter.log" 2>/dev/null; then
 		notok "[$name] no sanitizer reports" "see $d/milter.log"
 	fi
 	# a daemon left running (e.g. after a timeout) is ended by its pid

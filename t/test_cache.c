@@ -310,6 +310,45 @@ static void test_refs(void)
 	cache_item_release(NULL);
 }
 
+/* ---- LRU at a larger bound: a key read recently survives, the oldest
+ * unread key goes ---- */
+
+static void test_lru_large(void)
+{
+	struct cache_opts o = {0};
+	struct cache *c;
+	struct cache_item *it;
+	char key[16];
+	int i, gone = 0;
+
+	o.shards = 1;
+	o.max_entries = 100;
+	o.clock = fake_clock;
+	c = cache_create(&o);
+	for (i = 0; i < 100; i++) {
+		snprintf(key, sizeof(key), "k%d", i);
+		cache_put(c, key, NULL, NULL, 0, cache_now(c) + 1000, 0);
+	}
+	cache_item_release(cache_get(c, "k0"));
+	cache_item_release(cache_get(c, "k1"));
+	for (i = 100; i < 110; i++) {
+		snprintf(key, sizeof(key), "k%d", i);
+		cache_put(c, key, NULL, NULL, 0, cache_now(c) + 1000, 0);
+	}
+	ok((it = cache_get(c, "k0")) != NULL, "lru 100: k0, read before the inserts, survives 10 evictions");
+	cache_item_release(it);
+	ok((it = cache_get(c, "k1")) != NULL, "lru 100: so does k1");
+	cache_item_release(it);
+	for (i = 2; i < 12; i++) {
+		snprintf(key, sizeof(key), "k%d", i);
+		it = cache_get(c, key);
+		gone += it == NULL;
+		cache_item_release(it);
+	}
+	is_int(gone, 10, "lru 100: k2..k11, the oldest unread, were evicted");
+	cache_free(c);
+}
+
 /* ---- single-flight on the injected clock ---- */
 
 struct comp {
@@ -601,7 +640,7 @@ static int stress_match(void *arg, const char *key)
 static void *stress_thr(void *arg)
 {
 	struct stress *s = arg;
-	struct cache_item *held[4] = {0};
+	struct cache_item *held[4] = {0}, *it;
 	enum cache_status st;
 	char key[32];
 	int i, k;
@@ -618,6 +657,12 @@ static void *stress_thr(void *arg)
 				cache_purge_if(s->c, stress_match, &key[3]);
 			else
 				cache_purge(s->c, key);
+			break;
+		case 2:
+			if ((it = cache_get(s->c, key)) != NULL &&
+			    strcmp(cache_item_value(it), key) != 0)
+				atomic_fetch_add(s->bad, 1);
+			cache_item_release(it);
 			break;
 		default:
 			cache_item_release(held[i % 4]);
@@ -673,6 +718,7 @@ int main(void)
 	for (i = 0; i < sizeof(scenarios) / sizeof(scenarios[0]); i++)
 		run_scenario(&scenarios[i]);
 	test_refs();
+	test_lru_large();
 	test_compute();
 	bad.shards = 100000;
 	ok(cache_create(&bad) == NULL, "create: absurd shard count refused");

@@ -37,7 +37,7 @@ struct cache_item {
 	struct cache_item *prev, *next; /* LRU list */
 	atomic_uint refs;
 	unsigned flags;
-	int linked;                     /* in its shard's table (shard lock) */
+	uint32_t stamp;                 /* shard tick when last put at the LRU head */
 	uint64_t hash;
 	void *value;
 	cache_free_fn free_value;
@@ -64,6 +64,7 @@ struct shard {
 	struct flight *flights;
 	size_t entries, bytes, inflight;
 	size_t max_entries, max_bytes;
+	uint32_t tick;                  /* counts LRU head insertions */
 	uint64_t hits, misses, computations, shared, timeouts, evictions, expirations;
 } __attribute__((aligned(64)));         /* no false sharing between shard locks */
 
@@ -237,6 +238,7 @@ static void lru_remove(struct shard *s, struct cache_item *it)
 
 static void lru_push(struct shard *s, struct cache_item *it)
 {
+	it->stamp = ++s->tick;
 	it->prev = NULL;
 	it->next = s->head;
 	if (s->head)
@@ -244,6 +246,17 @@ static void lru_push(struct shard *s, struct cache_item *it)
 	else
 		s->tail = it;
 	s->head = it;
+}
+
+/* lru_touch - a hit: move it to the head, unless it is among the most
+ * recent quarter already (then the order barely changes, and a hot key does
+ * not write to its neighbours on every lookup; below 4 entries: always) */
+static void lru_touch(struct shard *s, struct cache_item *it)
+{
+	if ((uint32_t)(s->tick - it->stamp) < s->entries / 4)
+		return;
+	lru_remove(s, it);
+	lru_push(s, it);
 }
 
 /* shard_unlink - take a linked item out of table and LRU; the table's
@@ -257,7 +270,6 @@ static void shard_unlink(struct shard *s, struct cache_item *it, struct cache_it
 	*pp = it->hnext;
 	it->hnext = NULL;
 	lru_remove(s, it);
-	it->linked = 0;
 	s->entries--;
 	s->bytes -= it->bytes;
 	item_unref(it, dead);
@@ -306,7 +318,7 @@ static int shard_insert(struct cache *c, struct shard *s, struct cache_item *it,
 	struct cache_item *old, *victim;
 	size_t b;
 
-	if ((it->flags & CACHE_NEGATIVE) && it->expires - now > c->neg_ttl)
+	if ((it->flags & CACHE_NEGATIVE) && it->expires > now + c->neg_ttl)
 		it->expires = now + c->neg_ttl;
 	if (it->expires <= now || (s->max_bytes && it->bytes > s->max_bytes))
 		return 0;
@@ -327,7 +339,6 @@ static int shard_insert(struct cache *c, struct shard *s, struct cache_item *it,
 	it->hnext = s->buckets[b];
 	s->buckets[b] = it;
 	lru_push(s, it);
-	it->linked = 1;
 	s->entries++;
 	s->bytes += it->bytes;
 	atomic_fetch_add_explicit(&it->refs, 1, memory_order_relaxed);
@@ -369,8 +380,7 @@ struct cache_item *cache_get(struct cache *c, const char *key)
 
 	pthread_mutex_lock(&s->mu);
 	if ((it = shard_lookup(s, key, h, now, &dead)) != NULL) {
-		lru_remove(s, it);
-		lru_push(s, it);
+		lru_touch(s, it);
 		atomic_fetch_add_explicit(&it->refs, 1, memory_order_relaxed);
 		s->hits++;
 	} else {
@@ -498,8 +508,7 @@ static struct cache_item *cache_fetch(struct cache *c, const char *key, cache_co
 	pthread_mutex_lock(&s->mu);
 	if (!force) {
 		if ((it = shard_lookup(s, key, h, cache_now(c), &dead)) != NULL) {
-			lru_remove(s, it);
-			lru_push(s, it);
+			lru_touch(s, it);
 			atomic_fetch_add_explicit(&it->refs, 1, memory_order_relaxed);
 			s->hits++;
 			pthread_mutex_unlock(&s->mu);

@@ -12,8 +12,10 @@
  * - Bounds: max_entries and max_bytes are split evenly over the shards; an
  *   insert into a full shard evicts that shard's least recently used
  *   entries (the LRU order is per shard, so with more than one shard it
- *   approximates a global LRU).  Entries are bytes = sizeof(entry) + key
- *   length + the caller's size.
+ *   approximates a global LRU; a hit on an entry in the most recent quarter
+ *   of its shard leaves it in place).  As each shard stops at its share, the
+ *   total may stay a little below max_entries; it never exceeds it.  An
+ *   entry counts sizeof(entry) + key length + the caller's size in bytes.
  * - Expiry: an entry whose expiry is <= now is never returned by a lookup;
  *   it is removed when met or when space is needed.  Time is milliseconds
  *   on the cache's clock (default CLOCK_MONOTONIC; tests inject their own).
@@ -44,7 +46,8 @@ struct cache_item;
 
 /* Current time in milliseconds (any epoch, must not go backwards). */
 typedef int64_t (*cache_clock_fn)(void *arg);
-/* Frees a value; NULL means the value needs no freeing. */
+/* Frees a value; NULL means the value needs no freeing.  Called in whichever
+ * thread drops the last reference, never with a cache lock held. */
 typedef void (*cache_free_fn)(void *value);
 
 struct cache_opts {

@@ -33,7 +33,11 @@
 /* libmilter starts a thread per connection; glibc's default 8 MiB stacks
  * do not fit its stack cache, so each connection would map and unmap one.
  * The callbacks need a few KiB (big structures live in the session). */
+#ifdef __SANITIZE_THREAD__      /* ThreadSanitizer's ~800 KiB static TLS comes out of each stack */
+#define TP_THREAD_STACK (2048 * 1024)
+#else
 #define TP_THREAD_STACK (256 * 1024)
+#endif
 /* At connect: the MTA's version ("Postfix 3.7.x" or "8.17.1") tells which macro dialect is spoken. */
 #define TP_MACROS_CONNECT "v j _"
 #define TP_MACROS_EOM "i"
