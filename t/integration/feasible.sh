@@ -97,11 +97,13 @@ fv_send() {
 # fv_lines: the milter's log lines written during this session
 fv_lines() { tail -c +"$((FV_MO + 1))" "$FV_MLOG" 2>/dev/null; }
 
+fv_has_check() { fv_lines | grep -qF "requiretls-check domain=$1 "; }
+
 # fv_check DOMAIN ERE...: a requiretls-check line for DOMAIN in this
 # session's log lines matches every ERE
 fv_check() {
 	local dom=$1 l e; shift
-	tp_wait_for 3 eval 'fv_lines | grep -q "requiretls-check domain=$dom "'
+	tp_wait_for 3 fv_has_check "$dom"
 	l=$(fv_lines | grep -F "requiretls-check domain=$dom ")
 	if [ -z "$l" ]; then
 		tp_fail_msg "milter log: expected a requiretls-check line for $dom, got none"
@@ -211,19 +213,25 @@ fv_case() {
 	fv_no_check
 	tp_end
 
-	# (f) a name server that never answers: 4xx within dns.timeout + slack
+	# (f) a name server that never answers: 4xx within dns.timeout + slack.
+	# A name of its own per MTA, so neither answer comes from the milter's
+	# cache (the bed's resolver may answer SERVFAIL at once for the second:
+	# it remembers the dead server; that is a 451 4.4.3 too).
+	local slow=slow.example
+	[ "$mn" = postfix ] || slow=$mn.slow.example
+	local sre=${slow//./\\.}
 	i=$(msgid "$m" slow)
 	bound=$(( (FV_DNS_TIMEOUT + FV_SLACK) * 1000 ))
-	tp_begin "$mn: a flagged recipient in slow.example (name server never answers) gets 451 4.4.3 within dns.timeout + ${FV_SLACK} s, no hang"
-	fv_send "$m" "$i" --from "$i@plain.example" --to "hal+requiretls@slow.example"
+	tp_begin "$mn: a flagged recipient in $slow (name server never answers) gets 451 4.4.3 within dns.timeout + ${FV_SLACK} s, no hang"
+	fv_send "$m" "$i" --from "$i@plain.example" --to "hal+requiretls@$slow"
 	swaks_refused
-	reply "RCPT TO:<hal+requiretls@slow.example>" \
-		"^451 4\\.4\\.3 $(fv_addr "$m" "hal+requiretls@slow.example" opt)The REQUIRETLS check of slow\\.example did not finish"
+	reply "RCPT TO:<hal+requiretls@$slow>" \
+		"^451 4\\.4\\.3 $(fv_addr "$m" "hal+requiretls@$slow" opt)The REQUIRETLS check of $sre did not finish"
 	[ "$FV_MS" -le "$bound" ] || tp_fail_msg "the whole SMTP session took $FV_MS ms; expected at most $bound ms (dns.timeout ${FV_DNS_TIMEOUT} s + ${FV_SLACK} s)"
-	fv_check slow.example 'result=tempfail'
+	fv_check "$slow" 'result=tempfail' 'cached=no'
 	not_delivered
 	tp_end
-	echo "# $mn: slow.example answered in $FV_MS ms (bound $bound ms)"
+	echo "# $mn: $slow answered in $FV_MS ms (bound $bound ms): $(fv_lines | grep -o "requiretls-check domain=$sre .*" | head -n1)"
 
 	if [ "$mn" = postfix ]; then
 		# a local mailer is not checked: Postfix's discard transport
