@@ -88,5 +88,7 @@ if [ "$rc" = 2 ]; then ok "an unknown map name is a usage error"; else notok "an
 
 echo "1..$n"
 cat "$BODY"
+dnsbed_stop "$D" >/dev/null 2>&1
+trap - EXIT
 [ "$failed" = 0 ] && rm -rf "$D" >/dev/null 2>&1
 [ "$failed" = 0 ]

@@ -128,5 +128,7 @@ else notok "a missing trust anchor file fails the load" "exit $rc: $out"; fi
 
 echo "1..$n"
 cat "$BODY"
+dnsbed_stop "$D" >/dev/null 2>&1
+trap - EXIT
 [ "$failed" = 0 ] && rm -rf "$D" >/dev/null 2>&1
 [ "$failed" = 0 ]
