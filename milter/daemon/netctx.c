@@ -29,7 +29,10 @@ int netctx_attach(struct ruleset *p, char *err, size_t errsz)
 	const struct ruleset_requiretls *r = &p->requiretls;
 	char host[256];
 
-	if (!r->enabled || r->verify == RT_VERIFY_OFF)
+	int verify = r->enabled && r->verify != RT_VERIFY_OFF;
+
+	/* the socketmap's outbound answers need DNS/MTA-STS evidence too */
+	if (!verify && !p->policy_socket)
 		return 0;
 	pthread_once(&cache_once, cache_init);
 	if (!shared_cache) {
@@ -40,7 +43,7 @@ int netctx_attach(struct ruleset *p, char *err, size_t errsz)
 		snprintf(host, sizeof(host), "localhost");
 	host[sizeof(host) - 1] = '\0';
 	struct feasible_conf c = {
-		.mode = r->verify == RT_VERIFY_PROBE ? FEASIBLE_PROBE : FEASIBLE_DNSSEC_OR_MTASTS,
+		.mode = verify && r->verify == RT_VERIFY_PROBE ? FEASIBLE_PROBE : FEASIBLE_DNSSEC_OR_MTASTS,
 		.dns = {
 			.resolvers = (const char *const *)p->dns.resolvers,
 			.trust_anchor_file = p->dns.trust_anchor_file,

@@ -16,7 +16,8 @@ struct ruleset;
 
 /*
  * netctx_attach - give p (not yet shared) its feasibility context when
- * requiretls.verify is on; nothing when off.  0, or -1 with err (a trust
+ * requiretls.verify is on or a policy_socket is set (the socketmap's
+ * outbound answers); nothing otherwise.  0, or -1 with err (a trust
  * anchor or store that cannot be read...): the snapshot must not be used.
  */
 int netctx_attach(struct ruleset *p, char *err, size_t errsz);
