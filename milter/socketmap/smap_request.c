@@ -4,7 +4,6 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "daemon/current.h"
 #include "feasible/outbound.h"
 #include "policy/ruleset.h"
 #include "util/log.h"
@@ -23,13 +22,12 @@ static size_t fixed(char *reply, const char *kind, const char *reason, const cha
 	return (size_t)snprintf(reply, SMAP_REPLY_MAX, "%s %s", kind, reason);
 }
 
-size_t smap_request_answer(const char *req, size_t len, char *reply)
+size_t smap_request_answer(const struct ruleset *p, const char *req, size_t len, char *reply)
 {
 	const char *sp = memchr(req, ' ', len);
 	char name[32];
 	enum outbound_map map;
 	struct outbound_answer a;
-	struct ruleset *p;
 	int n;
 
 	if (memchr(req, '\0', len))
@@ -42,10 +40,9 @@ size_t smap_request_answer(const char *req, size_t len, char *reply)
 	name[sp - req] = '\0';
 	if (outbound_map_parse(name, &map) < 0)
 		return fixed(reply, "PERM", "unknown map", req, len);
-	if (!(p = current_get()))
+	if (!p)
 		return fixed(reply, "TEMP", "no policy loaded", req, len);
 	outbound_lookup(p, p->feasible, map, sp + 1, &a);
-	ruleset_unref(p);
 	if (log_enabled(LOG_LVL_DEBUG)) {
 		char line[2048];
 

@@ -7,6 +7,13 @@
  * thread shutdown()s every connection, which wakes its read at once.  The fd
  * of a connection is closed only under the lock, so a shutdown never hits a
  * descriptor number that was reused.
+ *
+ * Snapshot: a connection keeps its reference to the snapshot in force and
+ * checks current_generation() (one atomic load) before every request; after
+ * a reload it takes the new one, so the reload applies to the next request.
+ * current_get per request would put a mutex shared by all connections on
+ * every answer (half the throughput at 16 connections on 2 cores).  An idle
+ * connection holds the old snapshot at most policy_socket_timeout.
  */
 #include <errno.h>
 #include <poll.h>
@@ -18,6 +25,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "daemon/current.h"
+#include "policy/ruleset.h"
 #include "util/log.h"
 #include "util/netstring.h"
 #include "socketmap/smap_request.h"
@@ -86,9 +95,12 @@ static void *conn_thread(void *arg)
 	char in[4096], reply[SMAP_REPLY_MAX], out[SMAP_REPLY_MAX + 16];
 	double started = now_s();       /* the first byte of the request being read */
 	const char *why = NULL;
+	unsigned long gen = current_generation();
+	struct ruleset *p = current_get();
 
 	if (!d) {
 		log_err("socketmap: out of memory: closing a connection");
+		ruleset_unref(p);
 		conn_end(c);
 		return NULL;
 	}
@@ -118,7 +130,13 @@ static void *conn_thread(void *arg)
 			}
 			if (st == NETSTRING_MORE)
 				break;
-			size_t rl = smap_request_answer(data, len, reply);
+			unsigned long g = current_generation();
+			if (g != gen) {
+				ruleset_unref(p);
+				gen = g;
+				p = current_get();
+			}
+			size_t rl = smap_request_answer(p, data, len, reply);
 			long ol = netstring_encode(out, sizeof(out), reply, rl);
 			if (ol < 0 || write_all(c->fd, out, (size_t)ol) < 0) {
 				bad = 1;
@@ -139,6 +157,7 @@ static void *conn_thread(void *arg)
 	else
 		log_debug("socketmap: connection closed");
 	netstring_free(d);
+	ruleset_unref(p);
 	conn_end(c);
 	return NULL;
 }
