@@ -81,7 +81,7 @@ static struct ruleset *load(const char *path, int settings_only, int to_stderr)
 	if (p && !settings_only && netctx_attach(p, err, sizeof(err)) < 0) {
 		/* the network blocks are part of the policy: a context that cannot be
 		 * built fails the load like a bad setting */
-		diag_add(&d, DIAG_ERROR, path, 0, "dns, mta_sts or probe context: %s", err);
+		diag_add(&d, DIAG_ERROR, path, 0, "requiretls verify (or policy_socket): %s", err);
 		ruleset_unref(p);
 		p = NULL;
 	}
