@@ -259,18 +259,19 @@ static int milter_child(int ctl, void *arg)
 		log_err("pipe: %s", strerror(errno));
 		return 1;
 	}
-	pthread_t tid;
-	if ((errno = pthread_create(&tid, NULL, milter_thread, NULL)) != 0) {
-		log_err("pthread_create: %s", strerror(errno));
-		return 1;
-	}
+	/* the socketmap's threads first: a failure here still returns cleanly */
 	struct smap_server *smap = NULL;
 	if (a->smap_fd >= 0) {
 		char err[256];
 		if (!(smap = smap_server_start(a->smap_fd, s->policy_socket_timeout, err, sizeof(err)))) {
 			log_err("cannot serve policy_socket %s: %s", s->policy_socket, err);
-			_exit(1);       /* libmilter's thread runs: no clean return */
+			return 1;
 		}
+	}
+	pthread_t tid;
+	if ((errno = pthread_create(&tid, NULL, milter_thread, NULL)) != 0) {
+		log_err("pthread_create: %s", strerror(errno));
+		return 1;
 	}
 	log_info("started: %s, %zu profiles, %zu rules, listening on %s%s%s", a->path, p->nprofiles, p->nrules,
 	    p->socket, smap ? " and (socketmap) " : "", smap ? s->policy_socket : "");
