@@ -83,7 +83,11 @@ for i in $(seq 50); do
 	sleep 0.1
 done
 nsenter -t "$NS" -n ip link set lo up || die "ip link set lo up"
-ns() { nsenter -t "$NS" -n "$@"; }
+# NSE, not a shell function, for what runs in the background: nsenter execs
+# the command, so $! is the server's own pid (a backgrounded function would be
+# a subshell, and killing it would leave the server running)
+NSE=(nsenter -t "$NS" -n)
+ns() { "${NSE[@]}" "$@"; }
 if [ "$PIN" = 1 ] && [ "$(nproc)" -ge 2 ]; then
 	PS=(taskset -c "$(($(nproc) - 1))"); PG=(taskset -c 0)
 else
@@ -143,11 +147,11 @@ chmod -R a+rX "$T/www"
 	echo "  server { listen 127.0.0.21:443 ssl; server_name ~^mta-sts\\.;"
 	echo "    ssl_certificate $T/srv.crt; ssl_certificate_key $T/srv.key; root $T/www/\$host; } }"
 } >"$T/nginx.conf"
-ns nginx -p "$T/" -c "$T/nginx.conf" >"$T/nginx.out" 2>&1 &
+"${NSE[@]}" nginx -p "$T/" -c "$T/nginx.conf" >"$T/nginx.out" 2>&1 &
 PIDS="$PIDS $!"
 
 # ---- the three servers
-ns "${PS[@]}" "$NULLS" inet:8890@127.0.0.1 "$NULL_REPLY" >"$T/null.log" 2>&1 &
+"${NSE[@]}" "${PS[@]}" "$NULLS" inet:8890@127.0.0.1 "$NULL_REPLY" >"$T/null.log" 2>&1 &
 PIDS="$PIDS $!"
 
 cat >"$T/daemon.conf" <<EOC
@@ -160,7 +164,7 @@ mta_sts = { ca_file = "$T/ca.crt"; };
 profiles = { tls = { encrypted = true; }; };
 rules = ( { sender = "bench.example"; require = "tls"; } );
 EOC
-ns "${PS[@]}" "$TPM" -f -c "$T/daemon.conf" >"$T/daemon.log" 2>&1 &
+"${NSE[@]}" "${PS[@]}" "$TPM" -f -c "$T/daemon.conf" >"$T/daemon.log" 2>&1 &
 PIDS="$PIDS $!"
 
 printf 'nameserver 127.0.0.1\noptions trust-ad\n' >"$T/resolv.conf"
@@ -178,7 +182,7 @@ default_zone:
   strict_testing: false
   timeout: 4
 EOC
-ns unshare -m /bin/sh -c "mount --bind '$T/resolv.conf' /etc/resolv.conf &&
+"${NSE[@]}" unshare -m /bin/sh -c "mount --bind '$T/resolv.conf' /etc/resolv.conf &&
 	exec env SSL_CERT_FILE='$T/ca.crt' ${PS[*]} mta-sts-daemon -v info -c '$T/peer.yml'" >"$T/peer.log" 2>&1 &
 PIDS="$PIDS $!"
 
