@@ -12,7 +12,8 @@ TEST="postfix swaks libnet-ssleay-perl libio-socket-ssl-perl miltertest
   openssl iproute2 util-linux procps m4 libwrap0 liblockfile1 ca-certificates
   unbound ldnsutils bind9-dnsutils nginx-light curl python3 python3-aiosmtpd
   clang libclang-rt-14-dev valgrind
-  sqlite3"
+  sqlite3
+  postfix-mta-sts-resolver"
 
 missing=""
 for p in $BUILD $TEST; do

@@ -93,6 +93,13 @@ static const struct {
 	{ "bad port", "socket = \"inet:0@127.0.0.1\";\n", "test.conf:1: error: socket 'inet:0@127.0.0.1'" },
 	{ "relative unix socket", "socket = \"unix:milter.sock\";\n", "must be absolute" },
 	{ "bad socket_mode", "socket_mode = \"rw\";\n", "test.conf:1: error: socket_mode 'rw'" },
+	{ "bad policy_socket", "policy_socket = \"tcp:8896\";\n", "test.conf:1: error: policy_socket 'tcp:8896'" },
+	{ "policy_socket port 0", "policy_socket = \"inet:0@127.0.0.1\";\n", "error: policy_socket 'inet:0@127.0.0.1'" },
+	{ "relative policy_socket", "policy_socket = \"unix:p.sock\";\n", "policy_socket 'unix:p.sock': the unix socket path must be absolute" },
+	{ "policy_socket = socket", "socket = \"inet:8891@127.0.0.1\";\npolicy_socket = \"inet:8891@127.0.0.1\";\n",
+	  "test.conf:2: error: policy_socket 'inet:8891@127.0.0.1': the same as socket" },
+	{ "bad policy_socket_mode", "policy_socket_mode = \"999\";\n", "test.conf:1: error: policy_socket_mode '999'" },
+	{ "policy_socket_timeout 0", "policy_socket_timeout = 0;\n", "test.conf:1: error: policy_socket_timeout 0" },
 	{ "unknown user", "user = \"no-such-user-tp\";\n", "test.conf:1: error: user 'no-such-user-tp' does not exist" },
 	{ "bad log facility", "log = {\n facility = \"mial\"; };\n", "test.conf:2: error: log facility 'mial'" },
 	{ "bad fingerprint", "profiles = {\n f = { fingerprint = \"zz:11\"; };\n};\n", "test.conf:2: error: fingerprint 'zz:11'" },
@@ -115,6 +122,9 @@ static const struct {
 } wrong_type[] = {
 	{ "socket", "\nsocket = 1;\n" },
 	{ "socket_mode", "\nsocket_mode = 0660;\n" },
+	{ "policy_socket", "\npolicy_socket = 8896;\n" },
+	{ "policy_socket_mode", "\npolicy_socket_mode = 0660;\n" },
+	{ "policy_socket_timeout", "\npolicy_socket_timeout = \"60\";\n" },
 	{ "user", "\nuser = 1;\n" },
 	{ "group", "\ngroup = true;\n" },
 	{ "pidfile", "\npidfile = [ \"/run/x.pid\" ];\n" },
@@ -247,7 +257,8 @@ int main(void)
 	struct diag d;
 	diag_init(&d);
 	struct ruleset *p = config_load(write_file("good.conf",
-	    "socket = \"unix:/run/x/milter.sock\";\nsocket_mode = \"0660\";\nmode = \"testing\";\naction = \"tempfail\";\n"
+	    "socket = \"unix:/run/x/milter.sock\";\nsocket_mode = \"0660\"; policy_socket = \"inet:8896@127.0.0.1\"; "
+	    "policy_socket_mode = \"0600\"; policy_socket_timeout = 30;\nmode = \"testing\";\naction = \"tempfail\";\n"
 	    "on_error = \"accept\";\nmta = \"sendmail\";\nrequiretls = { };\nlog = { facility = \"local3\"; level = \"debug\"; };\n"
 	    "profiles = {\n tls = { encrypted = true; };\n"
 	    " partner = { client_cert = \"verified\"; issuer = \"Partner CA\"; fingerprint = [\"AB:CD\", \"ef01\"]; };\n};\n"
@@ -262,6 +273,9 @@ int main(void)
 	if (p) {
 		is_str(p->socket, "unix:/run/x/milter.sock", "socket");
 		is_int(p->socket_mode, 0660, "socket_mode is octal");
+		is_str(p->policy_socket, "inet:8896@127.0.0.1", "policy_socket");
+		is_int(p->policy_socket_mode, 0600, "policy_socket_mode is octal");
+		is_int(p->policy_socket_timeout, 30, "policy_socket_timeout");
 		is_int(p->mode, POLICY_TESTING, "mode");
 		is_int(p->on_error, ON_ERROR_ACCEPT, "on_error");
 		is_int(p->mta, TLS_MTA_SENDMAIL, "mta");

@@ -26,7 +26,9 @@
 /* Top-level keys besides the blocks of config_blocks[]. */
 static const char *const top_keys[] = {
 	"socket", "socket_mode", "user", "group", "pidfile", "log", "mode", "action", "on_error",
-	"mta", "mta_timeout", NULL,
+	"mta", "mta_timeout",
+	"policy_socket", "policy_socket_mode", "policy_socket_timeout",    /* the socketmap listener */
+	NULL,
 };
 static const char *const log_keys[] = { "facility", "level", NULL };
 
@@ -47,16 +49,16 @@ static const char *const mta_names[] = { "auto", "postfix", "sendmail", NULL };
 
 /* ---- daemon settings ---- */
 
-static void check_socket(struct cfg *c, const config_setting_t *s, const char *v)
+static void check_socket(struct cfg *c, const config_setting_t *s, const char *key, const char *v)
 {
 	const char *rest;
 
 	if (strncmp(v, "unix:", 5) == 0 || strncmp(v, "local:", 6) == 0) {
 		rest = strchr(v, ':') + 1;
 		if (rest[0] != '/')
-			CFG_ERR(c, s, "socket '%s': the unix socket path must be absolute", v);
+			CFG_ERR(c, s, "%s '%s': the unix socket path must be absolute", key, v);
 		else if (strlen(rest) >= 108)
-			CFG_ERR(c, s, "socket '%s': the unix socket path is too long", v);
+			CFG_ERR(c, s, "%s '%s': the unix socket path is too long", key, v);
 		return;
 	}
 	if (strncmp(v, "inet:", 5) == 0)
@@ -64,7 +66,7 @@ static void check_socket(struct cfg *c, const config_setting_t *s, const char *v
 	else if (strncmp(v, "inet6:", 6) == 0)
 		rest = v + 6;
 	else {
-		CFG_ERR(c, s, "socket '%s': expected unix:/path, inet:PORT@HOST or inet6:PORT@HOST", v);
+		CFG_ERR(c, s, "%s '%s': expected unix:/path, inet:PORT@HOST or inet6:PORT@HOST", key, v);
 		return;
 	}
 	char *end;
@@ -72,7 +74,24 @@ static void check_socket(struct cfg *c, const config_setting_t *s, const char *v
 	long port = strtol(rest, &end, 10);
 	if (end == rest || errno || port < 1 || port > 65535 || (*end != '\0' && *end != '@') ||
 	    (*end == '@' && end[1] == '\0'))
-		CFG_ERR(c, s, "socket '%s': expected a port 1-65535 and an optional @HOST", v);
+		CFG_ERR(c, s, "%s '%s': expected a port 1-65535 and an optional @HOST", key, v);
+}
+
+/* an octal socket mode such as "0660" under key, or dflt */
+static int socket_mode(struct cfg *c, config_setting_t *root, const char *key, int dflt)
+{
+	const config_setting_t *s;
+	const char *v;
+
+	if ((v = cfg_string(c, root, key, &s)) != NULL) {
+		char *end;
+		long m = strtol(v, &end, 8);
+		if (*v == '\0' || *end != '\0' || m < 0 || m > 0777)
+			CFG_ERR(c, s, "%s '%s': expected an octal mode such as \"0660\"", key, v);
+		else
+			return (int)m;
+	}
+	return dflt;
 }
 
 static void load_settings(struct cfg *c, config_setting_t *root)
@@ -82,15 +101,24 @@ static void load_settings(struct cfg *c, config_setting_t *root)
 	const char *v;
 
 	if ((v = cfg_string(c, root, "socket", &s)) != NULL)
-		check_socket(c, s, v);
+		check_socket(c, s, "socket", v);
 	p->socket = cfg_strdup(c, s, v ? v : CONFIG_DEFAULT_SOCKET);
-	if ((v = cfg_string(c, root, "socket_mode", &s)) != NULL) {
-		char *end;
-		long m = strtol(v, &end, 8);
-		if (*v == '\0' || *end != '\0' || m < 0 || m > 0777)
-			CFG_ERR(c, s, "socket_mode '%s': expected an octal mode such as \"0660\"", v);
+	p->socket_mode = socket_mode(c, root, "socket_mode", p->socket_mode);
+	/* the socketmap listener (milter/socketmap): optional, same forms and checks */
+	if ((v = cfg_string(c, root, "policy_socket", &s)) != NULL) {
+		check_socket(c, s, "policy_socket", v);
+		if (p->socket && strcmp(v, p->socket) == 0)
+			CFG_ERR(c, s, "policy_socket '%s': the same as socket", v);
+		p->policy_socket = cfg_strdup(c, s, v);
+	}
+	p->policy_socket_mode = socket_mode(c, root, "policy_socket_mode", p->policy_socket_mode);
+	long long pt;
+	if (cfg_int(c, root, "policy_socket_timeout", &pt, &s)) {
+		if (pt < 1 || pt > CONFIG_MAX_POLICY_SOCKET_TIMEOUT)
+			CFG_ERR(c, s, "policy_socket_timeout %lld: expected 1..%d seconds", pt,
+			    CONFIG_MAX_POLICY_SOCKET_TIMEOUT);
 		else
-			p->socket_mode = (int)m;
+			p->policy_socket_timeout = (int)pt;
 	}
 	if ((v = cfg_string(c, root, "user", &s)) != NULL) {
 		if (!getpwnam(v))

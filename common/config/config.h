@@ -16,6 +16,10 @@
  * while the milter waits for end-of-message, as it skips header and body. */
 #define CONFIG_DEFAULT_MTA_TIMEOUT 3600
 #define CONFIG_MAX_MTA_TIMEOUT 86400
+/* socketmap: an idle (or slow) connection is closed after this many seconds;
+ * Postfix closes its own idle ones after 10 s and reconnects when needed */
+#define CONFIG_DEFAULT_POLICY_SOCKET_TIMEOUT 60
+#define CONFIG_MAX_POLICY_SOCKET_TIMEOUT 3600
 
 /*
  * config_load - parse path into a new snapshot (refs = 1; the caller owns

@@ -17,6 +17,8 @@ struct ruleset *ruleset_create(void)
 		return NULL;
 	p->refs = 1;
 	p->socket_mode = -1;
+	p->policy_socket_mode = -1;
+	p->policy_socket_timeout = 60;      /* CONFIG_DEFAULT_POLICY_SOCKET_TIMEOUT */
 	p->requiretls.mode = -1;
 	p->requiretls.timeout_ms = 20000;
 	p->requiretls.skip_bracket_nexthop = 1;
@@ -59,6 +61,7 @@ static void policy_free(struct ruleset *p)
 {
 	free(p->file);
 	free(p->socket);
+	free(p->policy_socket);
 	free(p->user);
 	free(p->group);
 	free(p->pidfile);
@@ -208,6 +211,8 @@ void ruleset_summary(const struct ruleset *p, FILE *fp)
 	fprintf(fp, "config %s: OK\n", p->file ? p->file : "(none)");
 	fprintf(fp, "  socket %s, mode %s, action %s, on_error %s\n", p->socket,
 	    modes[p->mode], actions[p->action], on_error[p->on_error]);
+	if (p->policy_socket)
+		fprintf(fp, "  policy_socket %s (socketmap)\n", p->policy_socket);
 	fprintf(fp, "  %zu profiles, %zu rules\n", p->nprofiles, p->nrules);
 	if (p->requiretls.enabled)
 		fprintf(fp, "  requiretls: address tag %s, header %s, trace %s, %zu content rules\n",

@@ -123,6 +123,9 @@ struct ruleset {
 	char *user, *group, *pidfile;   /* NULL = not set */
 	int log_facility, log_level;
 	int mta_timeout;            /* seconds, for smfi_settimeout (restart to change) */
+	char *policy_socket;        /* the socketmap listener; NULL = none (restart to change) */
+	int policy_socket_mode;     /* -1 = leave as created */
+	int policy_socket_timeout;  /* seconds an idle or unfinished request may wait */
 	enum tls_mta mta;
 
 	enum policy_mode mode;      /* defaults for rules */

@@ -58,6 +58,11 @@ int log_facility_parse(const char *name)
 	return -1;
 }
 
+int log_enabled(enum log_level level)
+{
+	return level <= __atomic_load_n(&log_level, __ATOMIC_RELAXED);
+}
+
 int log_level_parse(const char *name)
 {
 	static const char *const names[] = { "err", "warning", "info", "debug" };

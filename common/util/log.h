@@ -17,6 +17,8 @@ enum log_level { LOG_LVL_ERR = 0, LOG_LVL_WARN, LOG_LVL_INFO, LOG_LVL_DEBUG };
  * to_stderr: also print each line on stderr. */
 void log_open(int facility, int to_stderr);
 void log_set_level(enum log_level level);
+/* 1 when a line of level would be written (skip building a line that would not). */
+int log_enabled(enum log_level level);
 /* Only stderr, no syslog (tests, -t, -q). */
 void log_stderr_only(void);
 void log_close(void);

@@ -14,5 +14,8 @@
 void current_set(struct ruleset *p);
 /* A new reference to the current policy; release with ruleset_unref(). */
 struct ruleset *current_get(void);
+/* A number that changes with every current_set (no lock: one atomic load),
+ * so a long-lived user can keep its reference until a reload happened. */
+unsigned long current_generation(void);
 
 #endif

@@ -35,6 +35,7 @@
 #include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <libmilter/mfapi.h>
@@ -52,6 +53,8 @@
 #include "daemon/stats.h"
 #include "daemon/supervise.h"
 #include "config/config.h"
+#include "socketmap/smap_listen.h"
+#include "socketmap/smap_server.h"
 
 static void usage(FILE *fp)
 {
@@ -78,7 +81,7 @@ static struct ruleset *load(const char *path, int settings_only, int to_stderr)
 	if (p && !settings_only && netctx_attach(p, err, sizeof(err)) < 0) {
 		/* the network blocks are part of the policy: a context that cannot be
 		 * built fails the load like a bad setting */
-		diag_add(&d, DIAG_ERROR, path, 0, "requiretls verify: %s", err);
+		diag_add(&d, DIAG_ERROR, path, 0, "requiretls verify (or policy_socket): %s", err);
 		ruleset_unref(p);
 		p = NULL;
 	}
@@ -141,6 +144,10 @@ static void reload(const char *path)
 	    p->log_facility != old->log_facility || p->mta_timeout != old->mta_timeout)
 		log_warn("socket, socket_mode, user, group, pidfile, mta_timeout and log facility changes take effect "
 		    "only after a restart");
+	if (!same_str(p->policy_socket, old->policy_socket) || p->policy_socket_mode != old->policy_socket_mode ||
+	    p->policy_socket_timeout != old->policy_socket_timeout)
+		log_warn("policy_socket, policy_socket_mode and policy_socket_timeout changes take effect only after "
+		    "a restart");
 	log_set_level(p->log_level);
 	current_set(p);
 	netctx_purge();         /* answers found under the old settings */
@@ -149,18 +156,18 @@ static void reload(const char *path)
 	ruleset_unref(old);
 }
 
-/* chmod/chgrp a unix socket so the MTA can connect. */
-static int fix_socket(const struct ruleset *p)
+/* chmod/chgrp a unix socket (spec: the milter's or the socketmap's) so the MTA can connect. */
+static int fix_socket(const struct ruleset *p, const char *spec, int mode)
 {
 	const char *path = NULL;
 
-	if (strncmp(p->socket, "unix:", 5) == 0)
-		path = p->socket + 5;
-	else if (strncmp(p->socket, "local:", 6) == 0)
-		path = p->socket + 6;
+	if (strncmp(spec, "unix:", 5) == 0)
+		path = spec + 5;
+	else if (strncmp(spec, "local:", 6) == 0)
+		path = spec + 6;
 	if (!path)
 		return 0;
-	if (p->socket_mode >= 0 && chmod(path, (mode_t)p->socket_mode) < 0) {
+	if (mode >= 0 && chmod(path, (mode_t)mode) < 0) {
 		log_err("chmod %s: %s", path, strerror(errno));
 		return -1;
 	}
@@ -199,6 +206,7 @@ static void raise_nofile(void)
 struct milter_args {
 	const char *path;           /* absolute config path */
 	const struct ruleset *settings;  /* as root read them */
+	int smap_fd;                /* the socketmap listener, or -1 */
 };
 
 static int milter_status;
@@ -251,12 +259,22 @@ static int milter_child(int ctl, void *arg)
 		log_err("pipe: %s", strerror(errno));
 		return 1;
 	}
+	/* the socketmap's threads first: a failure here still returns cleanly */
+	struct smap_server *smap = NULL;
+	if (a->smap_fd >= 0) {
+		char err[256];
+		if (!(smap = smap_server_start(a->smap_fd, s->policy_socket_timeout, err, sizeof(err)))) {
+			log_err("cannot serve policy_socket %s: %s", s->policy_socket, err);
+			return 1;
+		}
+	}
 	pthread_t tid;
 	if ((errno = pthread_create(&tid, NULL, milter_thread, NULL)) != 0) {
 		log_err("pthread_create: %s", strerror(errno));
 		return 1;
 	}
-	log_info("started: %s, %zu profiles, %zu rules, listening on %s", a->path, p->nprofiles, p->nrules, p->socket);
+	log_info("started: %s, %zu profiles, %zu rules, listening on %s%s%s", a->path, p->nprofiles, p->nrules,
+	    p->socket, smap ? " and (socketmap) " : "", smap ? s->policy_socket : "");
 	supervise_ready(ctl);
 
 	int requested = 0;
@@ -286,7 +304,18 @@ static int milter_child(int ctl, void *arg)
 			break;
 		}
 	}
-	if (requested && !wait_readable(milter_done[0], SUPERVISE_STOP_SECS * 1000)) {
+	/* one deadline for both listeners: the socketmap's connections first
+	 * (shut down at once; a lookup in progress finishes), then libmilter */
+	struct timespec t0, t1;
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	if (smap && smap_server_stop(smap, SUPERVISE_STOP_SECS * 1000) < 0) {
+		log_err("the socketmap did not stop within %d s: exiting", SUPERVISE_STOP_SECS);
+		_exit(1);
+	}
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	long spent = (long)(t1.tv_sec - t0.tv_sec) * 1000 + (t1.tv_nsec - t0.tv_nsec) / 1000000;
+	long left = SUPERVISE_STOP_SECS * 1000L - spent;
+	if (requested && !wait_readable(milter_done[0], left > 0 ? (int)left : 0)) {
 		/* libmilter's worker pool can wait for ever on open sessions: cut them */
 		log_err("libmilter did not stop within %d s (sessions still open?): exiting, open sessions are cut",
 		    SUPERVISE_STOP_SECS);
@@ -348,7 +377,7 @@ int main(int argc, char **argv)
 		fprintf(stderr, "tlspolicy-milter: %s: %s\n", path, strerror(errno));
 		return 1;
 	}
-	struct milter_args args = { abspath, s };
+	struct milter_args args = { abspath, s, -1 };
 
 	log_open(s->log_facility, foreground);
 	log_set_level(s->log_level);
@@ -362,14 +391,29 @@ int main(int argc, char **argv)
 		log_err("cannot open socket %s (in use, or no permission?)", s->socket);
 		return 1;
 	}
-	if (fix_socket(s) < 0)
+	if (fix_socket(s, s->socket, s->socket_mode) < 0)
 		return 1;
+	/* the socketmap listener: opened here as root too, served by the child */
+	int smap_fd = -1;
+	if (s->policy_socket) {
+		char err[256];
+		if ((smap_fd = smap_listen_open(s->policy_socket, err, sizeof(err))) < 0) {
+			log_err("cannot open policy_socket %s: %s", s->policy_socket, err);
+			return 1;
+		}
+		if (fix_socket(s, s->policy_socket, s->policy_socket_mode) < 0)
+			return 1;
+	}
+	args.smap_fd = smap_fd;
 	if (!foreground && supervise_detach() < 0)
 		return 1;
 	if (s->pidfile && pidfile_create(s->pidfile, getpid()) < 0)
 		return 1;
 
 	int status = supervise_run(milter_child, &args);
+
+	if (s->policy_socket)
+		smap_listen_close(smap_fd, s->policy_socket);
 
 	pidfile_remove(s->pidfile, getpid());
 	ruleset_unref(s);

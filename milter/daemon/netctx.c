@@ -30,11 +30,11 @@ int netctx_attach(struct ruleset *p, char *err, size_t errsz)
 {
 	const struct ruleset_requiretls *r = &p->requiretls;
 	char host[256];
-	/* outbound-only: checks in probe mode are never run, dnssec-or-mta-sts
-	 * is what the maps need */
+	int verify = r->enabled && r->verify != RT_VERIFY_OFF;
 
-	/* the outbound maps need DNS too: for the socketmap server, and for -q next_hop= */
-	if ((!r->enabled || r->verify == RT_VERIFY_OFF) && dtable_count(p->outbound) == 0 && !always)
+	/* the outbound maps need DNS/MTA-STS evidence too: for the socketmap
+	 * server, outbound rules, and -q next_hop= */
+	if (!verify && !p->policy_socket && dtable_count(p->outbound) == 0 && !always)
 		return 0;
 	pthread_once(&cache_once, cache_init);
 	if (!shared_cache) {
@@ -45,7 +45,7 @@ int netctx_attach(struct ruleset *p, char *err, size_t errsz)
 		snprintf(host, sizeof(host), "localhost");
 	host[sizeof(host) - 1] = '\0';
 	struct feasible_conf c = {
-		.mode = r->verify == RT_VERIFY_PROBE ? FEASIBLE_PROBE : FEASIBLE_DNSSEC_OR_MTASTS,
+		.mode = verify && r->verify == RT_VERIFY_PROBE ? FEASIBLE_PROBE : FEASIBLE_DNSSEC_OR_MTASTS,
 		.dns = {
 			.resolvers = (const char *const *)p->dns.resolvers,
 			.trust_anchor_file = p->dns.trust_anchor_file,

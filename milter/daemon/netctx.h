@@ -16,8 +16,8 @@ struct ruleset;
 
 /*
  * netctx_attach - give p (not yet shared) its network context when
- * requiretls.verify is on or outbound rules exist (the socketmap maps);
- * nothing otherwise.  0, or -1 with err (a trust
+ * requiretls.verify is on, a policy_socket is set or outbound rules exist
+ * (the outbound maps); nothing otherwise.  0, or -1 with err (a trust
  * anchor or store that cannot be read...): the snapshot must not be used.
  */
 int netctx_attach(struct ruleset *p, char *err, size_t errsz);
