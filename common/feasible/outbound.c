@@ -1,6 +1,7 @@
 /*
  * outbound - outbound TLS policy answers (see outbound.h).
  */
+#include <arpa/inet.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -160,6 +161,14 @@ static int ev_compute(void *arg, const char *key, int64_t deadline, struct cache
 	return 0;
 }
 
+/* 1 when key is a next hop that is not a domain: "[host]:port", an IP address. */
+static int not_a_domain(const char *key)
+{
+	unsigned char buf[16];
+
+	return !key[0] || strpbrk(key, "[]:") != NULL || inet_pton(AF_INET, key, buf) == 1;
+}
+
 /* The strongest outbound level the admin's rules ask for key; *proto gets
  * the strongest min_version of their profiles (TLS_V_NONE: none). */
 static enum outbound_level rules_level(const struct ruleset *p, const char *key, enum tls_version *proto,
@@ -286,7 +295,7 @@ void outbound_lookup(const struct ruleset *p, struct feasible *f, enum outbound_
 		return;
 	}
 	/* next hops that are not domains ("[host]:port", IP literals) are not ours */
-	if (!key[0] || strpbrk(key, "[]:") || domain_key_normalize(key, strlen(key), dom, sizeof(dom), &err) < 0)
+	if (not_a_domain(key) || domain_key_normalize(key, strlen(key), dom, sizeof(dom), &err) < 0)
 		goto done;
 	enum outbound_level lvl = rules_level(p, dom, &proto, &rule);
 	if (dom[0] == '.') {    /* Postfix's parent-domain key after a NOTFOUND: the rules only */
@@ -333,7 +342,7 @@ void outbound_lookup(const struct ruleset *p, struct feasible *f, enum outbound_
 		answer_sendmail(&ev, lvl, rule, a);
 done:
 	/* a rule's minimum version holds whatever level answered */
-	if (a->kind == OUTBOUND_OK && map != OUTBOUND_SENDMAIL && key[0] && !strpbrk(key, "[]:") &&
+	if (a->kind == OUTBOUND_OK && map != OUTBOUND_SENDMAIL && !not_a_domain(key) &&
 	    domain_key_normalize(key, strlen(key), dom, sizeof(dom), &err) == 0) {
 		rules_level(p, dom, &proto, &rule);
 		if (proto > TLS_V(1, 0) && strstr(a->value, "match=.invalid") == NULL) {
