@@ -107,6 +107,11 @@ q "flagged by content (Subject [secure]): refused at end of message naming every
 	rcpt=a@secure.example rcpt=b@insecure.example rcpt=c@nullmx.example "header=Subject: [secure] contract" -- \
 	"550 5.7.30 insecure.example, nullmx.example cannot receive mail that requires TLS" \
 	"insecure.example: no DNSSEC-secure MX" "nullmx.example: the domain accepts no mail"
+q "content flag, three silent domains: checked at once, one 451 naming all three" 4 main $S \
+	rcpt=a@a.slow.example rcpt=b@b.slow.example rcpt=c@c.slow.example "header=Subject: [secure] x" -- \
+	"451 4.4.3" "a.slow.example, b.slow.example, c.slow.example"
+[ "$LAST_MS" -lt 4000 ]
+if [ $? = 0 ]; then ok "... in ${LAST_MS} ms: about one dns.timeout (2 s), not three"; else notok "... took ${LAST_MS} ms: the checks ran one after another"; fi
 q "content flag, all domains feasible: accepted and routed" 0 main $S rcpt=a@secure.example \
 	"header=Subject: [secure] contract" -- "result=yes" "X-RequireTLS: yes"
 q "a tag on a later recipient flags the message: the earlier recipient's domain is checked at EOM" 3 main $S \

@@ -7,6 +7,7 @@
  * check ends in FEASIBLE_TEMP (the caller applies on_error).
  */
 #include <arpa/inet.h>
+#include <pthread.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -39,6 +40,7 @@ struct check {
 	int64_t deadline;
 	struct feasible_result *r;
 	int64_t ttl_ms;                 /* smallest lifetime of the evidence used */
+	int force_fetch;                /* fetch the MTA-STS policy even when its id is unchanged */
 };
 
 static const char *const mode_names[] = { "off", "dnssec-or-mta-sts", "probe", NULL };
@@ -239,7 +241,7 @@ static int sts_find(struct check *k, struct sts *p)
 		return sts_fallback(k, p, FEASIBLE_NO, rc == MTASTS_TXT_INVALID ?
 		    "no DNSSEC-secure MX and no valid MTA-STS record" : "no DNSSEC-secure MX and no MTA-STS policy");
 	}
-	if (p->have_stored && strcmp(p->stored.id, rec.id) == 0) {
+	if (p->have_stored && strcmp(p->stored.id, rec.id) == 0 && !k->force_fetch) {
 		p->policy = p->stored.policy;
 		p->id = p->stored.id;
 		p->source = "stored";
@@ -612,4 +614,105 @@ void feasible_format(const char *domain, const struct feasible_result *r, char *
 	    "evidence=\"%s\"", log_quote(qd, sizeof(qd), domain), r->method, feasible_status_name(r->status),
 	    r->cached ? "yes" : "no", r->elapsed_ms, log_quote(qr, sizeof(qr), r->reason),
 	    log_quote(qe, sizeof(qe), r->evidence));
+}
+
+/* ---- several domains at once ---- */
+
+struct many {
+	struct feasible *f;
+	const char *const *domains;
+	struct feasible_result *results;
+	size_t n, next;
+	pthread_mutex_t lock;
+};
+
+static void *many_worker(void *arg)
+{
+	struct many *m = arg;
+
+	for (;;) {
+		pthread_mutex_lock(&m->lock);
+		size_t i = m->next < m->n ? m->next++ : m->n;
+		pthread_mutex_unlock(&m->lock);
+		if (i == m->n)
+			return NULL;
+		feasible_check(m->f, m->domains[i], &m->results[i]);
+	}
+}
+
+void feasible_check_many(struct feasible *f, const char *const *domains, size_t n, struct feasible_result *results)
+{
+	enum { WORKERS = 8 };           /* each check mostly waits on the network */
+	struct many m = { .f = f, .domains = domains, .results = results, .n = n };
+	pthread_t tid[WORKERS];
+	size_t started = 0;
+
+	pthread_mutex_init(&m.lock, NULL);
+	for (size_t i = 0; n > 1 && i < WORKERS && i + 1 < n; i++) {
+		if (pthread_create(&tid[started], NULL, many_worker, &m) != 0)
+			break;  /* fewer helpers: the caller's thread does the rest */
+		started++;
+	}
+	many_worker(&m);
+	for (size_t i = 0; i < started; i++)
+		pthread_join(tid[i], NULL);
+	pthread_mutex_destroy(&m.lock);
+}
+
+/* ---- proactive refresh of stored MTA-STS policies ---- */
+
+struct due {
+	char (*domains)[DOMAIN_MAX + 1];
+	size_t n, cap;
+	long long now, horizon;
+};
+
+static int collect_due(const struct mtasts_store_entry *e, void *arg)
+{
+	struct due *d = arg;
+
+	if (mtasts_store_entry_expired(e, d->now) || !mtasts_store_entry_expired(e, d->now + d->horizon))
+		return 0;       /* gone already (nothing to refresh), or not due yet */
+	if (d->n == d->cap) {
+		size_t cap = d->cap ? 2 * d->cap : 16;
+		void *p = realloc(d->domains, cap * sizeof(*d->domains));
+		if (!p)
+			return 1;
+		d->domains = p;
+		d->cap = cap;
+	}
+	snprintf(d->domains[d->n++], DOMAIN_MAX + 1, "%s", e->domain);
+	return 0;
+}
+
+int feasible_refresh(struct feasible *f, long long horizon_s)
+{
+	struct due d = { .now = (long long)time(NULL), .horizon = horizon_s };
+	char err[256];
+	int done = 0;
+
+	if (mtasts_store_list(f->store, collect_due, &d, err, sizeof(err)) < 0) {
+		log_warn("MTA-STS refresh: %s", err);
+		free(d.domains);
+		return -1;
+	}
+	for (size_t i = 0; i < d.n; i++) {
+		struct feasible_result r;
+		struct check k = { .f = f, .domain = d.domains[i], .r = &r, .force_fetch = 1,
+		    .deadline = dns_now_ms() + f->c.timeout_ms, .ttl_ms = f->c.max_ttl_ms };
+		struct sts p;
+
+		memset(&r, 0, sizeof(r));
+		memset(&p, 0, sizeof(p));
+		if (sts_find(&k, &p) == 0 && strcmp(p.source, "fetched") == 0) {
+			done++;
+			log_info("MTA-STS refresh domain=%s id=%s: fetched before expiry", d.domains[i], p.id);
+		} else
+			log_info("MTA-STS refresh domain=%s: not refreshed (%s); the stored policy stays until it expires",
+			    d.domains[i], r.reason[0] ? r.reason : "no fetch");
+		mtasts_store_entry_clear(&p.stored);
+		mtasts_fetch_result_clear(&p.fetched);
+	}
+	free(d.domains);
+	return done;
 }

@@ -84,6 +84,18 @@ void feasible_free(struct feasible *f);
  */
 void feasible_check(struct feasible *f, const char *domain, struct feasible_result *r);
 
+/* feasible_check_many - feasible_check for n domains at once (a few
+ * threads), so a message with several slow domains takes about one check's
+ * time, not the sum.  results[i] belongs to domains[i]. */
+void feasible_check_many(struct feasible *f, const char *const *domains, size_t n, struct feasible_result *results);
+
+/* feasible_refresh - fetch again the stored MTA-STS policies that expire
+ * within horizon_s seconds (RFC 8461 §3.3: refresh before expiry, so a
+ * policy host that is down at the wrong moment does not end a policy).
+ * Each fetch is bounded by the check timeout.  Returns how many were
+ * fetched, -1 when the store cannot be read. */
+int feasible_refresh(struct feasible *f, long long horizon_s);
+
 /* feasible_format - the one log line of a check: "requiretls-check
  * domain=D method=M result=R cached=yes|no ms=N reason=\"...\" evidence=\"...\"". */
 void feasible_format(const char *domain, const struct feasible_result *r, char *buf, size_t bufsz);

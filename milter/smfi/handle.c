@@ -6,6 +6,7 @@
 #include <arpa/inet.h>
 #include <netinet/in.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 
@@ -188,16 +189,24 @@ static int rcpt_relayed(const struct mctx *m, const struct ruleset_requiretls *r
 	return !(r->skip_bracket_nexthop && host && host[0] == '[');
 }
 
-/* Check one domain and report the check's line. */
-static void check_domain(const struct mctx *m, struct session *s, const char *domain, struct feasible_result *fr)
+static sfsistat eom_error(const struct mctx *m, struct session *s, const char *what);
+
+/* Report a check's line and count it. */
+static void report_check(const struct mctx *m, const char *domain, const struct feasible_result *fr)
 {
 	char line[1400];
 
-	feasible_check(s->policy->feasible, domain, fr);
 	feasible_format(domain, fr, line, sizeof(line));
 	m->ops->report(m->ctx, fr->status == FEASIBLE_TEMP, line);
 	stats_add(fr->status == FEASIBLE_YES ? STAT_RT_FEASIBLE : fr->status == FEASIBLE_NO ? STAT_RT_INFEASIBLE :
 	    STAT_RT_CHECK_ERRORS);
+}
+
+/* Check one domain and report the check's line. */
+static void check_domain(const struct mctx *m, struct session *s, const char *domain, struct feasible_result *fr)
+{
+	feasible_check(s->policy->feasible, domain, fr);
+	report_check(m, domain, fr);
 }
 
 /*
@@ -227,31 +236,44 @@ static sfsistat rcpt_feasible(const struct mctx *m, struct session *s, const cha
 }
 
 /* At end of message: the accepted recipients whose domains were not checked
- * at RCPT (the flag came later).  SMFIS_CONTINUE when all can be served. */
+ * at RCPT (the flag came later), all checked at once so the message waits
+ * about one check's time.  SMFIS_CONTINUE when all can be served. */
 static sfsistat eom_feasible(const struct mctx *m, struct session *s)
 {
 	struct session_msg *msg = &s->msg;
 	char no[400] = "", why[FEASIBLE_REASON_MAX * 2] = "", temp[400] = "", twhy[FEASIBLE_REASON_MAX * 2] = "";
+	const char **doms = calloc(msg->nrcpts + 1, sizeof(*doms));
+	struct feasible_result *res = calloc(msg->nrcpts + 1, sizeof(*res));
+	size_t n = 0;
 
+	if (!doms || !res) {
+		free(doms);
+		free(res);
+		return eom_error(m, s, "out of memory");
+	}
 	for (size_t i = 0; i < msg->nrcpts; i++) {
 		struct session_rcpt *r = &msg->rcpts[i];
 		int seen = 0;
 		if (r->checked || !r->relayed || !r->domain[0])
 			continue;
-		for (size_t j = 0; j < i && !seen; j++)
-			seen = msg->rcpts[j].checked == 2 && strcmp(msg->rcpts[j].domain, r->domain) == 0;
-		r->checked = 2;         /* checked here */
-		if (seen)
-			continue;
-		struct feasible_result fr;
-		check_domain(m, s, r->domain, &fr);
-		char *list = fr.status == FEASIBLE_NO ? no : temp, *reasons = fr.status == FEASIBLE_NO ? why : twhy;
-		size_t ll = strlen(list), rl = strlen(reasons);
-		if (fr.status == FEASIBLE_YES)
-			continue;
-		snprintf(list + ll, 400 - ll, "%s%s", ll ? ", " : "", r->domain);
-		snprintf(reasons + rl, sizeof(why) - rl, "%s%s: %s", rl ? "; " : "", r->domain, fr.reason);
+		for (size_t j = 0; j < n && !seen; j++)
+			seen = strcmp(doms[j], r->domain) == 0;
+		if (!seen)
+			doms[n++] = r->domain;
 	}
+	feasible_check_many(s->policy->feasible, doms, n, res);
+	for (size_t i = 0; i < n; i++) {
+		struct feasible_result *fr = &res[i];
+		report_check(m, doms[i], fr);
+		if (fr->status == FEASIBLE_YES)
+			continue;
+		char *list = fr->status == FEASIBLE_NO ? no : temp, *reasons = fr->status == FEASIBLE_NO ? why : twhy;
+		size_t ll = strlen(list), rl = strlen(reasons);
+		snprintf(list + ll, 400 - ll, "%s%s", ll ? ", " : "", doms[i]);
+		snprintf(reasons + rl, sizeof(why) - rl, "%s%s: %s", rl ? "; " : "", doms[i], fr->reason);
+	}
+	free(doms);
+	free(res);
 	if (!no[0] && !temp[0])
 		return SMFIS_CONTINUE;
 	struct policy_verdict v;
