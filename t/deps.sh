@@ -10,7 +10,7 @@ BUILD="build-essential autoconf automake libtool pkg-config
   libunbound-dev libevent-dev nettle-dev libssl-dev libcurl4-openssl-dev libsqlite3-dev"
 TEST="postfix swaks libnet-ssleay-perl libio-socket-ssl-perl miltertest
   openssl iproute2 util-linux procps m4 libwrap0 liblockfile1 ca-certificates
-  unbound ldnsutils bind9-dnsutils nginx-light curl python3 python3-aiosmtpd
+  unbound ldnsutils bind9-dnsutils nginx-light curl python3 python3-aiosmtpd dns-root-data
   clang libclang-rt-14-dev valgrind
   sqlite3
   postfix-mta-sts-resolver"
