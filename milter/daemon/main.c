@@ -202,6 +202,30 @@ static void *milter_thread(void *arg)
 	return NULL;
 }
 
+/* smfi_stop() takes libmilter's listener lock, which the listener can hold
+ * for seconds: called from a thread of its own, it can never keep the main
+ * thread from its stop deadline. */
+static void *stop_thread(void *arg)
+{
+	(void)arg;
+	smfi_stop();
+	return NULL;
+}
+
+static void milter_stop(void)
+{
+	pthread_t t;
+	pthread_attr_t attr;
+
+	pthread_attr_init(&attr);
+	pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
+	if (pthread_create(&t, &attr, stop_thread, NULL) != 0) {
+		log_warn("cannot start a thread for smfi_stop: calling it here");
+		smfi_stop();
+	}
+	pthread_attr_destroy(&attr);
+}
+
 /* Wait up to ms (-1: for ever) for fd to be readable: 1 readable, 0 not. */
 static int wait_readable(int fd, int ms)
 {
@@ -272,7 +296,7 @@ static int milter_child(int ctl, void *arg)
 			stats_log();
 		else if (n <= 0 || c == SUPERVISE_STOP) {
 			requested = 1;
-			smfi_stop();
+			milter_stop();
 			break;
 		}
 	}

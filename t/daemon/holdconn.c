@@ -16,6 +16,7 @@
  *	1 when the connections could not be opened.
  */
 #include <errno.h>
+#include <signal.h>
 #include <poll.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -81,19 +82,22 @@ static int send_packet(int fd, char cmd, const void *data, uint32_t len)
 	return write_all(fd, hdr, 5) < 0 || (len && write_all(fd, data, len) < 0) ? -1 : 0;
 }
 
-/* Read one reply packet; returns its command byte or -1. */
-static int read_reply(int fd)
+/* Read one reply packet into buf (command byte first); returns the
+ * command byte or -1. */
+static int read_reply(int fd, unsigned char *buf, size_t size)
 {
-	unsigned char hdr[4], buf[4096];
+	unsigned char hdr[4];
 	uint32_t n;
 
 	if (read_all(fd, hdr, 4) < 0)
 		return -1;
 	n = (uint32_t)hdr[0] << 24 | (uint32_t)hdr[1] << 16 | (uint32_t)hdr[2] << 8 | hdr[3];
-	if (n == 0 || n > sizeof(buf) || read_all(fd, buf, n) < 0)
+	if (n == 0 || n > size || read_all(fd, buf, n) < 0)
 		return -1;
 	return buf[0];
 }
+
+#define NR_CONN 0x1000      /* SMFIP_NR_CONN: no reply to CONNECT */
 
 static const unsigned char optneg[12] = {
 	0, 0, 0, 6,                 /* version 6 */
@@ -122,6 +126,7 @@ int main(int argc, char **argv)
 		rl.rlim_cur = rl.rlim_max;
 		setrlimit(RLIMIT_NOFILE, &rl);
 	}
+	signal(SIGPIPE, SIG_IGN);
 	memset(&sa, 0, sizeof(sa));
 	sa.sun_family = AF_UNIX;
 	snprintf(sa.sun_path, sizeof(sa.sun_path), "%s", argv[4] + 5);
@@ -143,8 +148,11 @@ int main(int argc, char **argv)
 			}
 		} else {
 			static const char conn[] = "client.test\0" "4" "\x00\x19" "192.0.2.7";
-			if (send_packet(fd, 'O', optneg, sizeof(optneg)) < 0 || read_reply(fd) != 'O' ||
-			    send_packet(fd, 'C', conn, sizeof(conn)) < 0 || read_reply(fd) < 0) {
+			unsigned char rep[4096];
+			int neg = send_packet(fd, 'O', optneg, sizeof(optneg)) == 0 && read_reply(fd, rep, sizeof(rep)) == 'O';
+			uint32_t proto = neg ? (uint32_t)rep[9] << 24 | (uint32_t)rep[10] << 16 | (uint32_t)rep[11] << 8 | rep[12] : 0;
+			if (!neg || send_packet(fd, 'C', conn, sizeof(conn)) < 0 ||
+			    (!(proto & NR_CONN) && read_reply(fd, rep, sizeof(rep)) < 0)) {
 				fprintf(stderr, "holdconn: connection %d: negotiation failed\n", i + 1);
 				return 1;
 			}
