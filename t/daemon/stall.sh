@@ -26,7 +26,7 @@ fi
 (ulimit -S -n 1024 && exec "$BIN" -f -c "$T/a.conf") >"$T/a.log" 2>&1 &
 DPID=$!
 track $DPID
-if ! wait_sock "$SOCK" 10; then
+if ! { wait_log "$T/a.log" "info: started: " 15 && wait_sock "$SOCK" 10; }; then
 	notok "daemon A starts"
 	diagfile "$T/a.log"
 	finish
@@ -70,12 +70,13 @@ if ! start b "$T/b.conf"; then
 fi
 "$HOLD" partial 200 15 "unix:$SOCK" >"$T/b-hold.out" 2>&1
 res=$(grep "^closed" "$T/b-hold.out")
-set -- $(echo "$res" | sed 's/first=/ /; s/last=/ /')
-# closed K of N F L
-if [ "$2" = 200 ] && le 1.5 "$5" && le "$6" 6; then
+set -- $(echo "$res" | sed 's/min=/ /; s/max=/ /')
+# closed K of N MIN MAX: each connection's stall, from its own opening to the close
+# (MAX has slack: a session of a burst can wait in libmilter's pool behind a stall)
+if [ "$2" = 200 ] && le 1.9 "$5" && le "$6" 8; then
 	ok "mta_timeout = 2: 200 stalled connections closed by the milter after 2 s ($res)"
 else
-	notok "mta_timeout = 2: 200 stalled connections closed after 2 s (not before 1.5 s, all by 6 s)" "holdconn: $res"
+	notok "mta_timeout = 2: 200 stalled connections closed after 2 s (none before 1.9 s, all by 8 s)" "holdconn: $res"
 	diagfile "$T/b-hold.out"
 fi
 decides "$SOCK" alpha.example reject && ok "the milter still serves after closing them" ||
