@@ -6,6 +6,8 @@
 #include <unistd.h>
 
 #include "feasible/feasible.h"
+#include "config/config.h"
+#include "util/diag.h"
 #include "util/dtable.h"
 #include "policy/ruleset.h"
 #include "daemon/netctx.h"
@@ -75,4 +77,19 @@ void netctx_purge(void)
 {
 	if (shared_cache)
 		cache_purge_if(shared_cache, NULL, NULL);
+}
+
+struct ruleset *netctx_load(const char *path, struct diag *d)
+{
+	struct ruleset *p = config_load(path, d);
+	char err[512];
+
+	if (p && netctx_attach(p, err, sizeof(err)) < 0) {
+		/* the network blocks are part of the policy: a context that cannot be
+		 * built fails the load like a bad setting */
+		diag_add(d, DIAG_ERROR, path, 0, "requiretls verify (or policy_socket): %s", err);
+		ruleset_unref(p);
+		p = NULL;
+	}
+	return p;
 }

@@ -22,6 +22,11 @@ struct ruleset;
  */
 int netctx_attach(struct ruleset *p, char *err, size_t errsz);
 
+struct diag;
+/* netctx_load - config_load(path) and netctx_attach: the snapshot with its
+ * network context, or NULL with every error added to d. */
+struct ruleset *netctx_load(const char *path, struct diag *d);
+
 /* netctx_always - build a context for every snapshot from now on, even
  * with requiretls.verify off and no outbound rules (-q next_hop=). */
 void netctx_always(int on);

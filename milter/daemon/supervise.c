@@ -198,6 +198,9 @@ int supervise_run(int (*child)(int fd, void *arg), void *arg)
 				}
 			}
 		}
+		/* also without a SIGCHLD byte: the self-pipe may have been full */
+		if (!done && waitpid(pid, &status, WNOHANG) == pid)
+			done = 1;
 		if (n > 0 && fd >= 0 && (pfd[1].revents & (POLLIN | POLLHUP | POLLERR))) {
 			unsigned char c;
 			ssize_t k = recv(fd, &c, 1, MSG_DONTWAIT);

@@ -11,11 +11,19 @@
  *	each negotiates and passes CONNECT, then idles between commands like an
  *	MTA session waiting for its client.  Prints "open N" once all are open,
  *	then watches them for SECS seconds and prints
- *	"closed K of N first=F last=L" (seconds after "open" at which the
- *	milter closed the first and the last of them; -1 if none).  Exit 0, or
+ *	"closed K of N min=F max=L": of the K the milter closed, the shortest
+ *	and the longest time (seconds) from a connection's own opening to its
+ *	close (-1 if none).  Exit 0, or
  *	1 when the connections could not be opened.
+ *
+ *	Connections are opened 2 ms apart, as MTA sessions arrive, not in one
+ *	burst: Debian's libmilter worker pool hands a new session to an idle
+ *	worker that a session of the same burst may already have taken, and
+ *	that session then waits for a free worker (behind the stalled ones,
+ *	until their mta_timeout) - a limit of libmilter, not of the daemon.
  */
 #include <errno.h>
+#include <signal.h>
 #include <poll.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -81,19 +89,22 @@ static int send_packet(int fd, char cmd, const void *data, uint32_t len)
 	return write_all(fd, hdr, 5) < 0 || (len && write_all(fd, data, len) < 0) ? -1 : 0;
 }
 
-/* Read one reply packet; returns its command byte or -1. */
-static int read_reply(int fd)
+/* Read one reply packet into buf (command byte first); returns the
+ * command byte or -1. */
+static int read_reply(int fd, unsigned char *buf, size_t size)
 {
-	unsigned char hdr[4], buf[4096];
+	unsigned char hdr[4];
 	uint32_t n;
 
 	if (read_all(fd, hdr, 4) < 0)
 		return -1;
 	n = (uint32_t)hdr[0] << 24 | (uint32_t)hdr[1] << 16 | (uint32_t)hdr[2] << 8 | hdr[3];
-	if (n == 0 || n > sizeof(buf) || read_all(fd, buf, n) < 0)
+	if (n == 0 || n > size || read_all(fd, buf, n) < 0)
 		return -1;
 	return buf[0];
 }
+
+#define NR_CONN 0x1000      /* SMFIP_NR_CONN: no reply to CONNECT */
 
 static const unsigned char optneg[12] = {
 	0, 0, 0, 6,                 /* version 6 */
@@ -122,40 +133,51 @@ int main(int argc, char **argv)
 		rl.rlim_cur = rl.rlim_max;
 		setrlimit(RLIMIT_NOFILE, &rl);
 	}
+	signal(SIGPIPE, SIG_IGN);
 	memset(&sa, 0, sizeof(sa));
 	sa.sun_family = AF_UNIX;
 	snprintf(sa.sun_path, sizeof(sa.sun_path), "%s", argv[4] + 5);
 
+	const struct timespec pace = { 0, 2000000 };
 	struct pollfd *pfd = calloc((size_t)n, sizeof(*pfd));
-	if (!pfd)
+	double *opened = calloc((size_t)n, sizeof(*opened));
+	if (!pfd || !opened) {
+		free(pfd);
+		free(opened);
 		return 1;
+	}
 	for (int i = 0; i < n; i++) {
 		int fd = socket(AF_UNIX, SOCK_STREAM, 0);
 		if (fd < 0 || connect(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0) {
 			fprintf(stderr, "holdconn: connection %d: %s\n", i + 1, strerror(errno));
-			return 1;
+			goto fail;
 		}
 		if (partial) {
 			unsigned char part[5] = { 0, 0, 0, 13, 'O' };
 			if (write_all(fd, part, sizeof(part)) < 0) {
 				fprintf(stderr, "holdconn: connection %d: write: %s\n", i + 1, strerror(errno));
-				return 1;
+				goto fail;
 			}
 		} else {
 			static const char conn[] = "client.test\0" "4" "\x00\x19" "192.0.2.7";
-			if (send_packet(fd, 'O', optneg, sizeof(optneg)) < 0 || read_reply(fd) != 'O' ||
-			    send_packet(fd, 'C', conn, sizeof(conn)) < 0 || read_reply(fd) < 0) {
+			unsigned char rep[4096];
+			int neg = send_packet(fd, 'O', optneg, sizeof(optneg)) == 0 && read_reply(fd, rep, sizeof(rep)) == 'O';
+			uint32_t proto = neg ? (uint32_t)rep[9] << 24 | (uint32_t)rep[10] << 16 | (uint32_t)rep[11] << 8 | rep[12] : 0;
+			if (!neg || send_packet(fd, 'C', conn, sizeof(conn)) < 0 ||
+			    (!(proto & NR_CONN) && read_reply(fd, rep, sizeof(rep)) < 0)) {
 				fprintf(stderr, "holdconn: connection %d: negotiation failed\n", i + 1);
-				return 1;
+				goto fail;
 			}
 		}
 		pfd[i].fd = fd;
 		pfd[i].events = POLLIN;
+		opened[i] = now();
+		nanosleep(&pace, NULL);
 	}
 	printf("open %d\n", n);
 	fflush(stdout);
 
-	double t0 = now(), first = -1, last = -1;
+	double t0 = now(), first = -1, last = -1;   /* shortest, longest stall */
 	int closed = 0;
 	while (closed < n) {
 		double left = t0 + secs - now();
@@ -174,11 +196,26 @@ int main(int argc, char **argv)
 			close(pfd[i].fd);
 			pfd[i].fd = -1;
 			closed++;
-			last = now() - t0;
-			if (first < 0)
-				first = last;
+			double d = now() - opened[i];
+			if (first < 0 || d < first)
+				first = d;
+			if (d > last)
+				last = d;
 		}
 	}
-	printf("closed %d of %d first=%.1f last=%.1f\n", closed, n, first, last);
+	printf("closed %d of %d min=%.1f max=%.1f\n", closed, n, first, last);
+	fflush(stdout);
+	for (int i = 0; i < n; i++)
+		if (pfd[i].fd >= 0)
+			close(pfd[i].fd);
+	free(pfd);
+	free(opened);
 	return 0;
+fail:
+	for (int i = 0; i < n; i++)
+		if (pfd[i].fd > 0)
+			close(pfd[i].fd);
+	free(pfd);
+	free(opened);
+	return 1;
 }

@@ -104,12 +104,13 @@ wait_log() {
 milter_child() { cat /proc/"$1"/task/*/children 2>/dev/null | tr -d ' \n'; }
 
 # start NAME CONF: run the daemon in the foreground (log $T/NAME.log);
-# sets DPID; 0 once it accepts connections on the socket given as SOCK
+# sets DPID; 0 once the milter process logged "started" (the pidfile is
+# written by then) and the socket given as SOCK accepts connections
 start() {
 	"$BIN" -f -c "$2" >"$T/$1.log" 2>&1 &
 	DPID=$!
 	track $DPID
-	wait_sock "$SOCK" 10
+	wait_log "$T/$1.log" "info: started: " 15 && wait_sock "$SOCK" 10
 }
 
 # policy FILE SOCK DOMAIN [EXTRA]: a config whose one rule refuses

@@ -87,4 +87,36 @@ wait_gone "$DPID" 20
 	ok "a pidfile that no longer holds our pid is not removed" ||
 	{ notok "a pidfile that no longer holds our pid is not removed"; diagfile "$T/run2.log"; }
 rm -f "$PIDF"
+
+# 5. without -f: the command returns 0 once the milter serves; the pidfile
+#    names the detached supervisor, which stops on SIGTERM and removes it
+"$BIN" -c "$T/pid.conf" >"$T/bg.out" 2>&1
+rc=$?
+bg=$(cat "$PIDF" 2>/dev/null)
+if [ $rc = 0 ] && [ -n "$bg" ] && kill -0 "$bg" 2>/dev/null && [ -n "$(milter_child "$bg")" ] &&
+    decides "$SOCK" alpha.example reject; then
+	ok "without -f: exit 0 once the milter serves; the pidfile names the detached supervisor"
+	kill -TERM "$bg"
+	wait_gone "$bg" 20 && [ ! -e "$PIDF" ] && ok "the detached daemon stops on SIGTERM and removes its pidfile" ||
+		notok "the detached daemon stops on SIGTERM and removes its pidfile"
+else
+	notok "without -f: exit 0 once the milter serves" "exit $rc, pidfile: $bg"
+	diagfile "$T/bg.out"
+	diagfile "$T/decide.out"
+	[ -n "$bg" ] && kill -TERM "$bg" 2>/dev/null
+fi
+# ... and 1 when the milter process cannot start (a list only root can read)
+echo "listed.example" >"$T/rootonly.txt"
+chmod 600 "$T/rootonly.txt"
+cat >"$T/bad.conf" <<EOC
+socket = "unix:$T/bad.sock";
+user = "nobody";
+pidfile = "$PIDF";
+profiles = { tls = { encrypted = true; }; };
+rules = ( { sender_list = "$T/rootonly.txt"; require = "tls"; } );
+EOC
+timeout 20 "$BIN" -c "$T/bad.conf" >"$T/bg2.out" 2>&1
+rc=$?
+[ $rc = 1 ] && [ ! -e "$PIDF" ] && ok "without -f: exit 1 when the milter process fails to start; no pidfile left" ||
+	{ notok "without -f: exit 1 when the milter process fails to start; no pidfile left" "exit $rc"; diagfile "$T/bg2.out"; }
 finish
