@@ -72,7 +72,7 @@ static void usage(const char *prog)
 	fprintf(stderr, "usage: %s [--resolver IP[@PORT]] [--anchor FILE] [--remove-zone Z] [--dns-timeout MS]\n"
 	    "  [--mode dnssec-or-mta-sts|probe] [--timeout MS] [--mtasts-ca FILE] [--mtasts-port N]\n"
 	    "  [--mtasts-timeout MS] [--store FILE] [--probe-ca FILE] [--probe-port N] [--probe-timeout MS]\n"
-	    "  [--helo NAME] [--threads N] [--verbose] DOMAIN...\n", prog);
+	    "  [--helo NAME] [--threads N] [--refresh HORIZON_S] [--verbose] DOMAIN...\n", prog);
 }
 
 /* A number option: 0 and *out, or -1 when s is not a whole number >= 0. */
@@ -94,7 +94,7 @@ int main(int argc, char **argv)
 {
 	const char *resolvers[LIST_MAX + 1] = { NULL }, *zones[LIST_MAX + 1] = { NULL };
 	int nres = 0, nzones = 0, verbose = 0;
-	long threads = 1, v;
+	long threads = 1, refresh = -1, v;
 	struct feasible_conf c;
 	char err[512];
 	int i;
@@ -149,6 +149,8 @@ int main(int argc, char **argv)
 			c.probe_timeout_ms = v;
 		else if (strcmp(o, "--threads") == 0 && v >= 1 && v <= THREADS_MAX)
 			threads = v;
+		else if (strcmp(o, "--refresh") == 0 && v >= 0)
+			refresh = v;
 		else {
 			fprintf(stderr, "%s: bad option %s %s\n", argv[0], o, a);
 			usage(argv[0]);
@@ -176,6 +178,8 @@ int main(int argc, char **argv)
 		cache_free(cache);
 		return 2;
 	}
+	if (refresh >= 0)       /* before the checks: fetch what expires within refresh s */
+		printf("refreshed %d\n", feasible_refresh(fz, refresh));
 	if (threads == 1)
 		check_all();
 	else {

@@ -388,6 +388,20 @@ expect "store: same new id again: the stored new policy, no fetch" store.example
 tp_begin "store: no request for an unchanged id"
 tp_expect_eq "new requests" "$(($(access_count store) - before))" 0
 tp_end
+# proactive refresh: a stored policy that expires within the horizon is
+# fetched again although its id did not change (RFC 8461 §3.3)
+before=$(access_count store)
+run "${BASE[@]}" --store "$STORE" --refresh 1000000000 store.example
+tp_begin "store: refresh before expiry fetches the stored policy again, same id"
+tp_expect_eq "refreshed" "$(sed -n 's/^refreshed //p' "$OUT")" 1
+tp_expect_eq "new requests" "$(($(access_count store) - before))" 1
+tp_end
+before=$(access_count store)
+run "${BASE[@]}" --store "$STORE" --refresh 60 store.example
+tp_begin "store: nothing due within the horizon: no fetch"
+tp_expect_eq "refreshed" "$(sed -n 's/^refreshed //p' "$OUT")" 0
+tp_expect_eq "new requests" "$(($(access_count store) - before))" 0
+tp_end
 
 # ---- probe mode
 PROBE=("${BASE[@]}" --mode probe --probe-timeout 5000)

@@ -6,7 +6,7 @@
  */
 #include "config/cfg.h"
 
-static const char *const mtasts_keys[] = { "ca_file", "timeout", "store", "port", NULL };
+static const char *const mtasts_keys[] = { "ca_file", "timeout", "store", "port", "refresh", NULL };
 
 /* An absolute path setting, copied into *out. */
 static void abs_path(struct cfg *c, const config_setting_t *g, const char *key, char **out)
@@ -32,6 +32,13 @@ void config_mtasts_load(struct cfg *c, const config_setting_t *g)
 	abs_path(c, g, "ca_file", &m->ca_file);
 	abs_path(c, g, "store", &m->store);
 	cfg_seconds(c, g, "timeout", 1, 120, &m->timeout_ms);
+	long long refresh;
+	if (cfg_int(c, g, "refresh", &refresh, &s)) {
+		if (refresh != 0 && (refresh < 60 || refresh > 86400))
+			CFG_ERR(c, s, "refresh %lld: expected 0 (off) or 60..86400 seconds", refresh);
+		else
+			m->refresh_s = (long)refresh;
+	}
 	if (cfg_int(c, g, "port", &port, &s)) {
 		if (port < 1 || port > 65535)
 			CFG_ERR(c, s, "port %lld: expected 1..65535 (RFC 8461: 443)", port);

@@ -25,6 +25,7 @@ struct ruleset *ruleset_create(void)
 	p->dns.timeout_ms = 5000;
 	p->mta_sts.timeout_ms = 10000;
 	p->mta_sts.port = 443;
+	p->mta_sts.refresh_s = 3600;
 	p->probe.timeout_ms = 10000;
 	p->probe.port = 25;
 	if (!(p->dns.trust_anchor_file = strdup(RULESET_TRUST_ANCHOR))) {

@@ -98,6 +98,7 @@ struct ruleset_mtasts {
 	long timeout_ms;
 	char *store;                        /* NULL: policies kept in memory */
 	unsigned port;                      /* 443 */
+	long refresh_s;                     /* fetch stored policies again before expiry, this often; 0 off */
 };
 struct ruleset_probe {
 	char *ca_file;

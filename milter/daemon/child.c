@@ -156,6 +156,8 @@ int child_run(int ctl, void *arg)
 			return 1;
 		}
 	}
+	if (netctx_refresher_start() < 0)
+		log_warn("cannot start the MTA-STS refresh thread: policies are fetched when they are needed");
 	pthread_t tid;
 	if ((errno = pthread_create(&tid, NULL, milter_thread, NULL)) != 0) {
 		log_err("pthread_create: %s", strerror(errno));
@@ -196,6 +198,7 @@ int child_run(int ctl, void *arg)
 	 * (shut down at once; a lookup in progress finishes), then libmilter */
 	struct timespec t0, t1;
 	clock_gettime(CLOCK_MONOTONIC, &t0);
+	netctx_refresher_stop();
 	if (smap && smap_server_stop(smap, SUPERVISE_STOP_SECS * 1000) < 0) {
 		log_err("the socketmap did not stop within %d s: exiting", SUPERVISE_STOP_SECS);
 		_exit(1);

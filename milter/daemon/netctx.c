@@ -3,9 +3,12 @@
  */
 #include <pthread.h>
 #include <stdio.h>
+#include <time.h>
 #include <unistd.h>
+#include "util/log.h"
 
 #include "feasible/feasible.h"
+#include "daemon/current.h"
 #include "config/config.h"
 #include "util/diag.h"
 #include "util/dtable.h"
@@ -92,4 +95,71 @@ struct ruleset *netctx_load(const char *path, struct diag *d)
 		p = NULL;
 	}
 	return p;
+}
+
+/* ---- proactive refresh of MTA-STS policies ---- */
+
+static pthread_mutex_t refresh_lock = PTHREAD_MUTEX_INITIALIZER;
+static pthread_cond_t refresh_cond;
+static int refresh_stop, refresh_running;
+static pthread_t refresh_tid;
+
+#define REFRESH_HORIZON_S 86400         /* fetch again what expires within a day */
+
+static void *refresher(void *arg)
+{
+	(void)arg;
+	pthread_mutex_lock(&refresh_lock);
+	while (!refresh_stop) {
+		struct ruleset *p = current_get();
+		long period = p ? p->mta_sts.refresh_s : 0;
+		struct timespec until;
+		clock_gettime(CLOCK_MONOTONIC, &until);
+		until.tv_sec += period > 0 ? period : 3600;     /* off: look again at the next snapshot later */
+		if (p && p->feasible && period > 0) {
+			pthread_mutex_unlock(&refresh_lock);
+			int n = feasible_refresh(p->feasible, REFRESH_HORIZON_S);
+			if (n > 0)
+				log_info("MTA-STS refresh: %d policies fetched before they expire", n);
+			pthread_mutex_lock(&refresh_lock);
+		}
+		ruleset_unref(p);
+		while (!refresh_stop && pthread_cond_timedwait(&refresh_cond, &refresh_lock, &until) == 0)
+			;
+	}
+	pthread_mutex_unlock(&refresh_lock);
+	return NULL;
+}
+
+int netctx_refresher_start(void)
+{
+	pthread_condattr_t ca;
+
+	pthread_condattr_init(&ca);
+	pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
+	pthread_cond_init(&refresh_cond, &ca);
+	pthread_condattr_destroy(&ca);
+	refresh_stop = 0;
+	if (pthread_create(&refresh_tid, NULL, refresher, NULL) != 0)
+		return -1;
+	refresh_running = 1;
+	return 0;
+}
+
+void netctx_refresher_stop(void)
+{
+	if (!refresh_running)
+		return;
+	pthread_mutex_lock(&refresh_lock);
+	refresh_stop = 1;
+	pthread_cond_broadcast(&refresh_cond);
+	pthread_mutex_unlock(&refresh_lock);
+	/* a refresh under way ends within its fetch deadline, which may be longer
+	 * than a stop may take: wait a second, then leave it to the exit */
+	struct timespec t;
+	clock_gettime(CLOCK_REALTIME, &t);
+	t.tv_sec += 1;
+	if (pthread_timedjoin_np(refresh_tid, NULL, &t) != 0)
+		log_warn("MTA-STS refresh still fetching at stop: not waiting for it");
+	refresh_running = 0;
 }

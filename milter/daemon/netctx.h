@@ -34,4 +34,13 @@ void netctx_always(int on);
 /* netctx_purge - forget every cached answer (after a reload). */
 void netctx_purge(void);
 
+/*
+ * netctx_refresher_start - a thread that, every mta_sts.refresh seconds of
+ * the snapshot in force, fetches again the stored MTA-STS policies that
+ * expire within a day (feasible_refresh).  netctx_refresher_stop wakes and
+ * joins it, waiting at most a second for a fetch under way.  0 or -1.
+ */
+int netctx_refresher_start(void);
+void netctx_refresher_stop(void);
+
 #endif

@@ -8,7 +8,7 @@ TP_SRCDIR=${TP_SRCDIR:-$(cd "$(dirname "$0")/../.." && pwd)}
 T=$(mktemp -d "${TMPDIR:-/tmp}/tp-lograce.XXXXXX") || { echo "Bail out! mktemp"; exit 1; }
 echo "1..2"
 if ${CC:-cc} -fsanitize=thread -g -O1 -pthread -I"$TP_SRCDIR/common" -o "$T/lograce" \
-    "$TP_SRCDIR/t/daemon/lograce.c" "$TP_SRCDIR/common/util/log.c" >"$T/cc.out" 2>&1; then
+    "$TP_SRCDIR/t/daemon/lograce.c" "$TP_SRCDIR/common/util/log.c" "$TP_SRCDIR/common/util/printable.c" >"$T/cc.out" 2>&1; then
 	echo "ok 1 - lograce builds with -fsanitize=thread"
 else
 	echo "not ok 1 - lograce builds with -fsanitize=thread"
