@@ -8,6 +8,7 @@
 
 #include "util/diag.h"
 #include "util/log.h"
+#include "util/printable.h"
 
 void diag_init(struct diag *d)
 {
@@ -44,6 +45,8 @@ void diag_add(struct diag *d, enum diag_kind kind, const char *file, int line, c
 	if (!m)
 		return;
 	snprintf(m, len, "%s%s: %s", where, kind == DIAG_ERROR ? "error" : "warning", text);
+	/* config values are quoted in messages: no escape sequence or line break reaches a log or terminal */
+	printable_inplace(m, NULL, '?');
 	d->msgs[d->nkept++] = m;
 }
 
