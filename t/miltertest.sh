@@ -4,7 +4,11 @@
 # Run by "make check" (automake TAP driver) or by hand:
 #   TP_BUILDDIR=/path/to/build TP_SRCDIR=/path/to/source sh t/miltertest.sh
 # Env: TP_BUILDDIR (daemon at $TP_BUILDDIR/milter/tlspolicy-milter), TP_SRCDIR,
-#      MILTERTEST (optional path of miltertest).
+#      MILTERTEST (optional path of miltertest), TP_MT_WRAPPER (optional: a
+#      script started instead of the daemon with its arguments, e.g.
+#      t/valgrind/daemon.sh), TP_MT_SERIAL (optional: run the scripts one
+#      after the other), TP_MT_CONNECT_TRIES (optional: tries, 0.05 s apart,
+#      to connect to a starting daemon; default 100).
 #
 # Every t/mt/NAME.lua (except lib.lua) runs in a temp dir of its own with the
 # config t/mt/NAME.conf (@SOCKET@ and @DIR@ substituted) and a unix socket
@@ -21,6 +25,7 @@ export LC_ALL
 TP_SRCDIR=${TP_SRCDIR:-$(cd "$(dirname "$0")/.." && pwd)}
 TP_BUILDDIR=${TP_BUILDDIR:-$(pwd)}
 BIN=$TP_BUILDDIR/milter/tlspolicy-milter
+RUNBIN=${TP_MT_WRAPPER:-$BIN}
 MTDIR=$TP_SRCDIR/t/mt
 MT=${MILTERTEST:-}
 [ -n "$MT" ] || MT=$(command -v miltertest 2>/dev/null)
@@ -69,11 +74,15 @@ for lua in "$MTDIR"/*.lua; do
 	fi
 	(
 		cd "$d" || exit 1
-		$TIMEOUT "$MT" -D BIN="$BIN" -D CONF="$d/milter.conf" -D SOCK="$d/milter.sock" \
+		$TIMEOUT "$MT" -D BIN="$RUNBIN" -D CONF="$d/milter.conf" -D SOCK="$d/milter.sock" \
+		    ${TP_MT_CONNECT_TRIES:+-D CONNECT_TRIES="$TP_MT_CONNECT_TRIES"} \
 		    -D LOG="$d/milter.log" -D DIR="$d" -D NAME="$name" -D MTDIR="$MTDIR" \
 		    -s "$MTDIR/$name.lua" >"$d/tap.out" 2>"$d/milter.log" </dev/null
 		echo $? >"$d/rc"
 	) &
+	# TP_MT_SERIAL: one script at a time (a daemon under valgrind starts too
+	# slowly for the scripts' 5 s connect window when all start at once)
+	[ -z "${TP_MT_SERIAL:-}" ] || wait
 done
 wait
 
@@ -157,7 +166,7 @@ ck_failed=$failed
 for name in $names; do
 	f=$CK/good-$name.conf
 	sed -e "s|@SOCKET@|$CK/milter.sock|g" -e "s|@DIR@|$CK|g" "$MTDIR/$name.conf" >"$f"
-	"$BIN" -t -c "$f" >"$CK/out" 2>"$CK/err"
+	"$RUNBIN" -t -c "$f" >"$CK/out" 2>"$CK/err"
 	rc=$?
 	if [ "$rc" = 0 ] && grep -q "OK" "$CK/out"; then
 		ok "-t on a good config ($name.conf) exits 0 and says OK"
@@ -175,7 +184,7 @@ check_bad() {
 	bad_n=$((bad_n + 1))
 	f=$CK/bad$bad_n.conf
 	cat >"$f"
-	"$BIN" -t -c "$f" >"$CK/out" 2>"$CK/err"
+	"$RUNBIN" -t -c "$f" >"$CK/out" 2>"$CK/err"
 	rc=$?
 	if [ "$rc" = 1 ] && grep -F -q -- "$f:$2: error: " "$CK/err" &&
 	    grep -F -- "$f:$2: error: " "$CK/err" | grep -F -q -- "$3"; then

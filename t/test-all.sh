@@ -46,6 +46,22 @@ for variant in plain sanitize tsan; do
 	fi
 done
 
+# valgrind over the miltertest suite and the unit tests (plain build), then
+# the fuzz step: planted-bug self-test, corpus replay, each harness briefly.
+for step in check-valgrind fuzz-ci; do
+	echo "== plain build: make $step"
+	t0=$(date +%s)
+	if (cd "$top/build-plain" && make -s "$step" >"$top/build-plain/$step.out" 2>&1); then
+		summary="$summary $step: ok ($(( $(date +%s) - t0 ))s);"
+	else
+		status=1
+		summary="$summary $step: FAILED ($(( $(date +%s) - t0 ))s);"
+		echo "---- make $step"
+		grep -E '^not ok|^FAIL|^#' "$top/build-plain/$step.out" | head -n 60
+	fi
+	grep -E '^(ok|FAIL) |^fuzz:|^ok [0-9]' "$top/build-plain/$step.out" | tail -n 12
+done
+
 # Count TAP results over every test log of both builds.
 passed=0 failed=0
 for f in "$top"/build-plain/t/*.log "$top"/build-plain/t/*/*.log "$top"/build-sanitize/t/*.log "$top"/build-sanitize/t/*/*.log \

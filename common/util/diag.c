@@ -45,7 +45,7 @@ void diag_add(struct diag *d, enum diag_kind kind, const char *file, int line, c
 	if (!m)
 		return;
 	snprintf(m, len, "%s%s: %s", where, kind == DIAG_ERROR ? "error" : "warning", text);
-	/* messages quote config values and list lines: keep them one printable line */
+	/* config values are quoted in messages: no escape sequence or line break reaches a log or terminal */
 	printable_inplace(m, NULL, '?');
 	d->msgs[d->nkept++] = m;
 }

@@ -207,7 +207,8 @@ T.must = must
 -- opts: host, ip, connect = { macro, value, ... }, helo = { macro, value, ... }
 function T.conn(opts)
 	opts = opts or {}
-	local conn = mt.connect("unix:" .. SOCK, 100, 0.05)
+	-- CONNECT_TRIES (-D, optional): more than 5 s for a slow start (valgrind)
+	local conn = mt.connect("unix:" .. SOCK, tonumber(CONNECT_TRIES) or 100, 0.05)
 	if conn == nil then
 		error("cannot connect to the milter at " .. SOCK .. " (did it start? see " .. LOG .. ")", 2)
 	end
