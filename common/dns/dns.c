@@ -391,6 +391,18 @@ static int configure(struct dns *d, const struct dns_conf *c, char *err, size_t 
 	if (check(ub_ctx_set_option(d->ctx, "outgoing-range:", num), "option outgoing-range", num,
 		  err, errsz))
 		return -1;
+	/* libunbound gives a server it has not measured yet 376 ms per try and
+	 * drops a reply that comes after its resend: a slow forwarder would never
+	 * be heard within the deadline.  With one resolver there is nothing to
+	 * fail over to: give the first try three quarters of the timeout, the
+	 * last quarter is left for one resend.  With several, the short limit
+	 * is what moves a query on from a dead one quickly. */
+	if (c->resolvers != NULL && c->resolvers[0] != NULL && c->resolvers[1] == NULL) {
+		snprintf(num, sizeof(num), "%d", (c->timeout_ms > 0 ? c->timeout_ms : 5000) * 3 / 4);
+		if (check(ub_ctx_set_option(d->ctx, "unknown-server-time-limit:", num),
+			  "option unknown-server-time-limit", num, err, errsz))
+			return -1;
+	}
 	if (c->resolvers != NULL && c->resolvers[0] != NULL) {
 		for (p = c->resolvers; *p != NULL; p++)
 			if (check(ub_ctx_set_fwd(d->ctx, *p), "resolver", *p, err, errsz))
