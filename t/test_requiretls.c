@@ -188,7 +188,9 @@ int main(void)
 		clock_gettime(CLOCK_MONOTONIC, &t1);
 		double secs = (double)(t1.tv_sec - t0.tv_sec) + (double)(t1.tv_nsec - t0.tv_nsec) / 1e9;
 		is_int(m, -1, "catastrophic backtracking: the match fails with an error");
-		ok(secs < 1.0, "and ends within a second (%.3f s): explicit match/depth limits", secs);
+		/* generous: sanitizer builds on a loaded machine are slow; without
+		 * limits this input runs for hours */
+		ok(secs < 10.0, "and ends within 10 s (%.3f s): explicit match/depth limits", secs);
 		requiretls_plan_init(&p);
 		is_int(requiretls_plan_header(&p, &c, 1, "f.conf", "Subject",
 		    "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa [secure]"), -1,
