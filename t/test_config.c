@@ -104,6 +104,9 @@ static const struct {
 	{ "bad log facility", "log = {\n facility = \"mial\"; };\n", "test.conf:2: error: log facility 'mial'" },
 	{ "bad fingerprint", "profiles = {\n f = { fingerprint = \"zz:11\"; };\n};\n", "test.conf:2: error: fingerprint 'zz:11'" },
 	{ "bad client_cert", "profiles = {\n f = { client_cert = \"maybe\"; };\n};\n", "test.conf:2: error: client_cert" },
+	{ "testing_header: not a field name", "mode = \"testing\";\ntesting_header = \"X-Test: yes\";\n",
+	  "test.conf:2: error: testing_header 'X-Test: yes': not a header field name" },
+	{ "testing_header: empty", "\ntesting_header = \"\";\n", "test.conf:2: error: testing_header '': not a header" },
 	{ "exclude_ciphers: not a family", "profiles = {\n f = { exclude_ciphers = [ \"RC4\",\n \"CBC\" ]; };\n};\n",
 	  "test.conf:3: error: exclude_ciphers 'CBC': not a cipher family" },
 	{ "exclude_ciphers: not a name", "profiles = {\n f = { exclude_ciphers = \"RC4:!MD5\"; };\n};\n",
@@ -145,6 +148,8 @@ static const struct {
 	{ "action", "\naction = true;\n" },
 	{ "on_error", "\non_error = 1;\n" },
 	{ "mta", "\nmta = 1;\n" },
+	{ "testing_header", "\ntesting_header = true;\n" },
+	{ "exclude_ciphers", "profiles = {\n t = { exclude_ciphers = 1; }; };\n" },
 	{ "profiles", "\nprofiles = \"tls\";\n" },
 	{ "rules", "\nrules = \"x\";\n" },
 	{ "requiretls", "\nrequiretls = true;\n" },
@@ -268,7 +273,7 @@ int main(void)
 	diag_init(&d);
 	struct ruleset *p = config_load(write_file("good.conf",
 	    "socket = \"unix:/run/x/milter.sock\";\nsocket_mode = \"0660\"; policy_socket = \"inet:8896@127.0.0.1\"; "
-	    "policy_socket_mode = \"0600\"; policy_socket_timeout = 30;\nmode = \"testing\";\naction = \"tempfail\";\n"
+	    "policy_socket_mode = \"0600\"; policy_socket_timeout = 30;\nmode = \"testing\"; testing_header = \"X-TLSPolicy-Testing\";\naction = \"tempfail\";\n"
 	    "on_error = \"accept\";\nmta = \"sendmail\";\nrequiretls = { };\nlog = { facility = \"local3\"; level = \"debug\"; };\n"
 	    "profiles = {\n tls = { encrypted = true; };\n"
 	    " partner = { client_cert = \"verified\"; issuer = \"Partner CA\"; fingerprint = [\"AB:CD\", \"ef01\"];\n"
@@ -288,6 +293,7 @@ int main(void)
 		is_int(p->policy_socket_mode, 0600, "policy_socket_mode is octal");
 		is_int(p->policy_socket_timeout, 30, "policy_socket_timeout");
 		is_int(p->mode, POLICY_TESTING, "mode");
+		ok(p->testing_header && strcmp(p->testing_header, "X-TLSPolicy-Testing") == 0, "testing_header");
 		is_int(p->on_error, ON_ERROR_ACCEPT, "on_error");
 		is_int(p->mta, TLS_MTA_SENDMAIL, "mta");
 		is_int(p->log_level, LOG_LVL_DEBUG, "log level");

@@ -121,7 +121,7 @@ static const struct row {
 	{ "issuer before fingerprint", { .issuer = "Other", .fp1 = "00" }, SM_OK, PROFILE_ISSUER, "issuer" },
 	{ "all met", { 1, TLS_V_1_2, 128, 1, "mx.partner.example", "Partner CA", "abcdef01", NULL }, SM_OK,
 	  PROFILE_OK, "" },
-	/* exclude_ciphers: a family refuses a cipher whose bits pass (3DES: Postfix 168, Sendmail 112) */
+	/* exclude_ciphers: a family refuses a cipher whose bits pass (3DES: 112 effective of 168) */
 	{ "3DES excluded though bits pass (postfix)", { .min_bits = 112, EX_WEAK },
 	  PF_CIPHER(TLS_V_1_2, 168, "DES-CBC3-SHA"), PROFILE_CIPHER, "cipher DES-CBC3-SHA is excluded (3DES)" },
 	{ "3DES excluded though bits pass (sendmail)", { .min_bits = 112, EX_WEAK },
