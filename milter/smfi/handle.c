@@ -283,6 +283,8 @@ sfsistat handle_envrcpt(const struct mctx *m, char **argv)
 	collect_queue_id(m, s);
 	if (addr_parse(raw, &rcpt, &err) == 0)
 		err = NULL;
+	/* a recipient refused below (REQUIRETLS) takes its testing fields back */
+	size_t testing_n = s->msg.testing.n, testing_omitted = s->msg.testing.omitted;
 	decide_rcpt(s->policy, &s->msg.facts, raw, &rcpt, err, d);
 	sfsistat r = answer(m, s, d, "rcpt", raw);
 	if (r != SMFIS_CONTINUE || err)
@@ -295,8 +297,11 @@ sfsistat handle_envrcpt(const struct mctx *m, char **argv)
 		relayed = rcpt_relayed(m, &s->policy->requiretls);
 		/* unflagged mail costs nothing: no lookup until a trigger is known */
 		if (relayed && s->msg.plan.triggers &&
-		    (r = rcpt_feasible(m, s, raw, &rcpt, &mark, &checked)) != SMFIS_CONTINUE)
+		    (r = rcpt_feasible(m, s, raw, &rcpt, &mark, &checked)) != SMFIS_CONTINUE) {
+			s->msg.testing.n = testing_n;
+			s->msg.testing.omitted = testing_omitted;
 			return r;
+		}
 	}
 	if (s->policy->feasible && session_msg_rcpt(s, rcpt.domain, checked, relayed) < 0)
 		s->msg.plan.error = 1;  /* EOM applies on_error: an unchecked recipient must not pass */
@@ -375,7 +380,7 @@ static void eom_testing(const struct mctx *m, struct session *s)
 {
 	struct testing_notes *t = &s->msg.testing;
 	const char *name = s->policy->testing_header;
-	char more[100], queue[64], line[300];
+	char more[100], queue[64], sender[512], line[800];
 	size_t added = 0;
 
 	if (!name || t->n == 0)
@@ -387,8 +392,10 @@ static void eom_testing(const struct mctx *m, struct session *s)
 		added += m->ops->addheader(m->ctx, name, more) == 0;
 	}
 	size_t want = t->n + (t->omitted > 0);
-	snprintf(line, sizeof(line), "testing queue=%s header=%s added=%zu%s",
-	    log_quote(queue, sizeof(queue), s->msg.queue_id[0] ? s->msg.queue_id : "-"), name, added,
+	snprintf(line, sizeof(line), "testing queue=%s client=%s sender=%s header=%s added=%zu%s",
+	    log_quote(queue, sizeof(queue), s->msg.queue_id[0] ? s->msg.queue_id : "-"),
+	    s->client_addr[0] ? s->client_addr : "-",
+	    log_quote(sender, sizeof(sender), s->msg.sender_raw ? s->msg.sender_raw : "-"), name, added,
 	    added == want ? "" : " error=\"the MTA refused to add a header field\"");
 	m->ops->report(m->ctx, added != want, line);
 }

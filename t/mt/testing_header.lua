@@ -97,7 +97,7 @@ T.run(function()
 		expect_fields(d.name .. ": one field says what enforcement would have done at MAIL", conn, {
 			string.format('would-reject stage=mail rule="%s" key="trial.example" reason="%s" ' ..
 				'reply="550 5.7.10"', label("sender", "trial.example"), PLAIN) })
-		T.ok(T.wait_log(m, "testing queue=- header=" .. HDR .. " added=1", 3),
+		T.ok(T.wait_log(m, "testing queue=- client=192.0.2.200 sender=<u@trial.example> header=" .. HDR .. " added=1", 3),
 			d.name .. ": the daemon logs the field it added", T.log_since(m))
 
 		-- the next message on the same connection starts without fields
