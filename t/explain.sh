@@ -88,6 +88,19 @@ colour = "blue";
 rules = ( { recipient = "secure.example"; require = "tls"; } );
 EOF
 
+cat >"$D/ciphers.conf" <<EOF
+# explain.sh: cipher exclusions and the testing header
+socket = "unix:$D/milter.sock";
+testing_header = "X-TLSPolicy-Testing";
+profiles = {
+  strong = { min_version = "TLSv1.2"; exclude_ciphers = [ "RC4", "3DES", "NULL", "EXPORT", "DES-CBC", "MD5", "aNULL" ]; };
+};
+rules = (
+  { sender = "bank.example"; require = "strong"; },
+  { recipient = "pilot.example"; require = "strong"; mode = "testing"; }
+);
+EOF
+
 MAIN=$D/main.conf
 # the line of main.conf holding a fixed string (rule labels carry FILE:LINE)
 line_of() {
@@ -327,6 +340,27 @@ route=$(i=0; while [ $i -lt 40 ]; do printf '@relay%02d.example,' $i; i=$((i + 1
 q "sender of 600+ bytes (a source route) in bank.example: parsed whole, the rule applies" 3 "$MAIN" \
 	"sender=${route%,}:a@bank.example" -- \
 	"rule=\"sender bank.example ($MAIN:$L_BANK)\" verdict=reject"
+
+# cipher exclusions (exclude_ciphers) with either MTA's {cipher}, and testing_header
+CIPH=$D/ciphers.conf
+L_PILOT=$(grep -n -F '{ recipient = "pilot.example"' "$CIPH" | cut -d: -f1)
+for mta in postfix sendmail; do
+	q "$mta: DES-CBC3-SHA (112 bits) from bank.example: rejected, reply names the cipher" 3 "$CIPH" \
+		sender=a@bank.example mta=$mta tls_version=TLSv1.2 cipher=DES-CBC3-SHA cipher_bits=112 -- \
+		"verdict=reject reason=\"cipher DES-CBC3-SHA is excluded (3DES)\"" \
+		"  => the MTA answers: 550 5.7.10 Mail from bank.example is accepted only over TLS: cipher DES-CBC3-SHA is excluded (3DES)"
+	q "$mta: TLS_AES_256_GCM_SHA384 from bank.example: pass" 0 "$CIPH" \
+		sender=a@bank.example mta=$mta tls_version=TLSv1.3 cipher=TLS_AES_256_GCM_SHA384 cipher_bits=256 -- \
+		"verdict=pass" "verdict: accepted" "!header added"
+	q "$mta: TLS without {cipher}: fails closed" 3 "$CIPH" \
+		sender=a@bank.example mta=$mta tls_version=TLSv1.2 cipher_bits=256 -- \
+		"reason=\"cipher unknown (the MTA did not send {cipher}), some ciphers are excluded\""
+	q "$mta: RC4-MD5 to pilot.example (testing): accepted, the testing field says it would be rejected" 0 "$CIPH" \
+		sender=a@open.example rcpt=b@pilot.example mta=$mta tls_version=TLSv1.2 cipher=RC4-MD5 cipher_bits=128 -- \
+		"verdict=would-reject" \
+		"  header added: X-TLSPolicy-Testing: would-reject stage=rcpt rule=\"recipient pilot.example ($CIPH:$L_PILOT)\" key=\"pilot.example\" reason=\"cipher RC4-MD5 is excluded (RC4)\" reply=\"550 5.7.10\"" \
+		"verdict: accepted"
+done
 
 # ---- -q and the daemon agree: the same inputs through miltertest ----
 

@@ -104,6 +104,19 @@ static const struct {
 	{ "bad log facility", "log = {\n facility = \"mial\"; };\n", "test.conf:2: error: log facility 'mial'" },
 	{ "bad fingerprint", "profiles = {\n f = { fingerprint = \"zz:11\"; };\n};\n", "test.conf:2: error: fingerprint 'zz:11'" },
 	{ "bad client_cert", "profiles = {\n f = { client_cert = \"maybe\"; };\n};\n", "test.conf:2: error: client_cert" },
+	{ "testing_header: not a field name", "mode = \"testing\";\ntesting_header = \"X-Test: yes\";\n",
+	  "test.conf:2: error: testing_header 'X-Test: yes': not a header field name" },
+	{ "testing_header: empty", "\ntesting_header = \"\";\n", "test.conf:2: error: testing_header '': not a header" },
+	{ "exclude_ciphers: not a family", "profiles = {\n f = { exclude_ciphers = [ \"RC4\",\n \"CBC\" ]; };\n};\n",
+	  "test.conf:3: error: exclude_ciphers 'CBC': not a cipher family" },
+	{ "exclude_ciphers: not a name", "profiles = {\n f = { exclude_ciphers = \"RC4:!MD5\"; };\n};\n",
+	  "test.conf:2: error: exclude_ciphers 'RC4:!MD5': expected a family" },
+	{ "exclude_ciphers: empty list", "profiles = {\n f = { exclude_ciphers = [ ]; };\n};\n",
+	  "test.conf:2: error: exclude_ciphers is an empty list" },
+	{ "exclude_ciphers: not a string", "profiles = {\n f = { exclude_ciphers = ( \"RC4\",\n 3 ); };\n};\n",
+	  "test.conf:3: error: exclude_ciphers must be a string or a list of strings" },
+	{ "exclude_ciphers: a group", "profiles = {\n f = { exclude_ciphers = { a = \"RC4\"; }; };\n};\n",
+	  "test.conf:2: error: exclude_ciphers must be a string or a list of strings" },
 	{ "missing list file", P "rules = (\n { recipient_list = \"nosuch.txt\"; require = \"tls\"; }\n);\n",
 	  "nosuch.txt: error: cannot open domain list" },
 	{ "bad list line", P "rules = (\n { recipient_list = \"bad.txt\"; require = \"tls\"; }\n);\n",
@@ -135,6 +148,8 @@ static const struct {
 	{ "action", "\naction = true;\n" },
 	{ "on_error", "\non_error = 1;\n" },
 	{ "mta", "\nmta = 1;\n" },
+	{ "testing_header", "\ntesting_header = true;\n" },
+	{ "exclude_ciphers", "profiles = {\n t = { exclude_ciphers = 1; }; };\n" },
 	{ "profiles", "\nprofiles = \"tls\";\n" },
 	{ "rules", "\nrules = \"x\";\n" },
 	{ "requiretls", "\nrequiretls = true;\n" },
@@ -258,10 +273,11 @@ int main(void)
 	diag_init(&d);
 	struct ruleset *p = config_load(write_file("good.conf",
 	    "socket = \"unix:/run/x/milter.sock\";\nsocket_mode = \"0660\"; policy_socket = \"inet:8896@127.0.0.1\"; "
-	    "policy_socket_mode = \"0600\"; policy_socket_timeout = 30;\nmode = \"testing\";\naction = \"tempfail\";\n"
+	    "policy_socket_mode = \"0600\"; policy_socket_timeout = 30;\nmode = \"testing\"; testing_header = \"X-TLSPolicy-Testing\";\naction = \"tempfail\";\n"
 	    "on_error = \"accept\";\nmta = \"sendmail\";\nrequiretls = { };\nlog = { facility = \"local3\"; level = \"debug\"; };\n"
 	    "profiles = {\n tls = { encrypted = true; };\n"
-	    " partner = { client_cert = \"verified\"; issuer = \"Partner CA\"; fingerprint = [\"AB:CD\", \"ef01\"]; };\n};\n"
+	    " partner = { client_cert = \"verified\"; issuer = \"Partner CA\"; fingerprint = [\"AB:CD\", \"ef01\"];\n"
+	    "   exclude_ciphers = [ \"RC4\", \"DES-CBC\" ]; };\n};\n"
 	    "rules = (\n { sender = \"Bank.Example.\"; require = \"tls\"; mode = \"enforce\"; action = \"reject\"; },\n"
 	    " { recipient_list = \"list.txt\"; require = \"tls\"; name = \"forced TLS list\"; },\n"
 	    " { client = [\"192.0.2.0/24\", \"2001:db8::/32\", \"mx.partner.example\"]; require = \"partner\"; },\n"
@@ -277,6 +293,7 @@ int main(void)
 		is_int(p->policy_socket_mode, 0600, "policy_socket_mode is octal");
 		is_int(p->policy_socket_timeout, 30, "policy_socket_timeout");
 		is_int(p->mode, POLICY_TESTING, "mode");
+		ok(p->testing_header && strcmp(p->testing_header, "X-TLSPolicy-Testing") == 0, "testing_header");
 		is_int(p->on_error, ON_ERROR_ACCEPT, "on_error");
 		is_int(p->mta, TLS_MTA_SENDMAIL, "mta");
 		is_int(p->log_level, LOG_LVL_DEBUG, "log level");
@@ -287,7 +304,7 @@ int main(void)
 		is_int(p->rules[1].mode, POLICY_TESTING, "rule inherits mode");
 		is_int(p->rules[1].action, POLICY_TEMPFAIL, "rule inherits action");
 		ok(strncmp(p->rules[1].label, "forced TLS list (", 17) == 0, "rule name becomes the label: %s", p->rules[1].label);
-		ok(strstr(p->rules[0].label, "good.conf:14") != NULL, "label has file:line: %s", p->rules[0].label);
+		ok(strstr(p->rules[0].label, "good.conf:15") != NULL, "label has file:line: %s", p->rules[0].label);
 		is_int(p->nkeys[RULE_RECIPIENT], 4, "3 list keys + 1 inline recipient key");
 		is_int(p->nkeys[RULE_SENDER], 1, "sender keys");
 		is_int(p->nkeys[RULE_CLIENT], 2, "client prefixes");
@@ -297,6 +314,8 @@ int main(void)
 		const struct profile *pr = ruleset_profile(p, "partner");
 		ok(pr && pr->encrypted && pr->client_cert, "partner requires a verified cert (and so TLS)");
 		ok(pr && pr->nfingerprints == 2 && strcmp(pr->fingerprints[0], "abcd") == 0, "fingerprints normalised");
+		ok(pr && pr->nexclude_ciphers == 2 && strcmp(pr->exclude_ciphers[1], "DES-CBC") == 0,
+		    "exclude_ciphers kept as written");
 		uint32_t v;
 		const char *matched;
 		ok(dtable_lookup(p->recipients, "three.example", &v, &matched) && v == 1, "list key normalised (case, dot)");

@@ -14,6 +14,7 @@ struct req {                    /* a profile in literal form */
 	enum tls_version min_version;
 	int min_bits, client_cert;
 	const char *subject, *issuer, *fp1, *fp2;
+	const char *ex1, *ex2;      /* exclude_ciphers */
 };
 
 struct facts {                  /* the tls_facts fields profile_check reads */
@@ -22,6 +23,7 @@ struct facts {                  /* the tls_facts fields profile_check reads */
 	enum tls_version version;
 	int bits, cert_present, cert_verified, verify_known;
 	const char *verify, *subject, *subject_cn, *issuer, *issuer_cn, *fingerprint;
+	const char *cipher;         /* NULL: not sent */
 };
 
 #define PF   TLS_MTA_POSTFIX
@@ -38,6 +40,10 @@ struct facts {                  /* the tls_facts fields profile_check reads */
 		     "mx.partner.example", "/O=Partner GmbH/CN=Partner CA", "Partner CA", "abcdef01" }
 #define SM_FAIL    { SM, 1, TLS_V_1_2, 256, 1, 0, 1, "FAIL", "/CN=self", "self", "/CN=self", "self", "" }
 #define SM_NOVERIFY { SM, 1, TLS_V_1_2, 256, 1, 0, 0, "", "/CN=mx", "mx", "", "", "" }
+/* The cipher names both MTAs send (OpenSSL's), with the bits each reports. */
+#define PF_CIPHER(v, bits, c) { PF, 1, v, bits, 0, 0, 0, "", "", "", "", "", "", c }
+#define SM_CIPHER(v, bits, c) { SM, 1, v, bits, 1, 1, 1, "OK", "/CN=mx", "mx", "/CN=CA", "CA", "ab", c }
+#define EX_WEAK .ex1 = "3DES", .ex2 = "RC4"
 #define AU_CERT    { AU, 1, TLS_V_1_2, 256, 1, 0, 0, "", "mx", "mx", "", "", "" }
 
 static const struct row {
@@ -115,6 +121,31 @@ static const struct row {
 	{ "issuer before fingerprint", { .issuer = "Other", .fp1 = "00" }, SM_OK, PROFILE_ISSUER, "issuer" },
 	{ "all met", { 1, TLS_V_1_2, 128, 1, "mx.partner.example", "Partner CA", "abcdef01", NULL }, SM_OK,
 	  PROFILE_OK, "" },
+	/* exclude_ciphers: a family refuses a cipher whose bits pass (3DES: 112 effective of 168) */
+	{ "3DES excluded though bits pass (postfix)", { .min_bits = 112, EX_WEAK },
+	  PF_CIPHER(TLS_V_1_2, 168, "DES-CBC3-SHA"), PROFILE_CIPHER, "cipher DES-CBC3-SHA is excluded (3DES)" },
+	{ "3DES excluded though bits pass (sendmail)", { .min_bits = 112, EX_WEAK },
+	  SM_CIPHER(TLS_V_1_2, 112, "ECDHE-RSA-DES-CBC3-SHA"), PROFILE_CIPHER,
+	  "cipher ECDHE-RSA-DES-CBC3-SHA is excluded (3DES)" },
+	{ "RC4 excluded, second entry", { EX_WEAK }, PF_CIPHER(TLS_V_1_0, 128, "RC4-SHA"), PROFILE_CIPHER,
+	  "cipher RC4-SHA is excluded (RC4)" },
+	{ "AES-GCM passes (postfix)", { EX_WEAK }, PF_CIPHER(TLS_V_1_2, 256, "ECDHE-RSA-AES256-GCM-SHA384"),
+	  PROFILE_OK, "" },
+	{ "TLS 1.3 name passes (sendmail)", { EX_WEAK }, SM_CIPHER(TLS_V_1_3, 256, "TLS_AES_256_GCM_SHA384"),
+	  PROFILE_OK, "" },
+	{ "TLS 1.3 name excluded by name", { .ex1 = "TLS_AES_128_CCM_8_SHA256" },
+	  SM_CIPHER(TLS_V_1_3, 128, "TLS_AES_128_CCM_8_SHA256"), PROFILE_CIPHER,
+	  "cipher TLS_AES_128_CCM_8_SHA256 is excluded (TLS_AES_128_CCM_8_SHA256)" },
+	{ "exclusions imply TLS", { EX_WEAK }, PLAIN, PROFILE_NO_TLS, "not encrypted" },
+	{ "cipher not sent: fails closed", { EX_WEAK }, PF_CIPHER(TLS_V_1_2, 256, NULL), PROFILE_CIPHER,
+	  "cipher unknown (the MTA did not send {cipher})" },
+	{ "cipher not a name: fails closed", { EX_WEAK }, PF_CIPHER(TLS_V_1_2, 256, "RC4 SHA"), PROFILE_CIPHER,
+	  "cipher unknown ('RC4 SHA' is not an OpenSSL cipher name)" },
+	{ "no exclusions: cipher not needed", { .min_bits = 128 }, PF_CIPHER(TLS_V_1_2, 256, NULL), PROFILE_OK, "" },
+	{ "bits before cipher", { .min_bits = 128, EX_WEAK }, PF_CIPHER(TLS_V_1_2, 112, "DES-CBC3-SHA"),
+	  PROFILE_BITS, "112 bits" },
+	{ "cipher before cert", { .client_cert = 1, EX_WEAK }, PF_CIPHER(TLS_V_1_2, 168, "DES-CBC3-SHA"),
+	  PROFILE_CIPHER, "3DES" },
 	{ "reason sanitised", { .subject = "x" },
 	  { PF, 1, TLS_V_1_3, 256, 1, 1, 0, "", "a\r\nb", "a\r\nb", "", "", "" }, PROFILE_SUBJECT,
 	  "'a??b' does not match" },
@@ -139,6 +170,12 @@ static struct profile *build(const struct req *r)
 		if (r->fp2 != NULL)
 			p->fingerprints[p->nfingerprints++] = strdup(r->fp2);
 	}
+	if (r->ex1 != NULL) {
+		p->exclude_ciphers = calloc(2, sizeof *p->exclude_ciphers);
+		p->exclude_ciphers[p->nexclude_ciphers++] = strdup(r->ex1);
+		if (r->ex2 != NULL)
+			p->exclude_ciphers[p->nexclude_ciphers++] = strdup(r->ex2);
+	}
 	return p;
 }
 
@@ -158,6 +195,7 @@ static void load(struct tls_facts *f, const struct facts *s)
 	snprintf(f->issuer, sizeof f->issuer, "%s", s->issuer);
 	snprintf(f->issuer_cn, sizeof f->issuer_cn, "%s", s->issuer_cn);
 	snprintf(f->fingerprint, sizeof f->fingerprint, "%s", s->fingerprint);
+	snprintf(f->cipher, sizeof f->cipher, "%s", s->cipher ? s->cipher : "");
 }
 
 static void test_check(void)
@@ -226,6 +264,7 @@ static void test_names(void)
 		{ PROFILE_NO_TLS, "no-tls", 0 },
 		{ PROFILE_VERSION, "version", 0 },
 		{ PROFILE_BITS, "bits", 0 },
+		{ PROFILE_CIPHER, "cipher", 0 },
 		{ PROFILE_NO_CERT, "no-cert", 1 },
 		{ PROFILE_CERT_UNVERIFIED, "cert-unverified", 1 },
 		{ PROFILE_CERT_UNPROVABLE, "cert-unprovable", 1 },

@@ -22,12 +22,14 @@
 #include "config/config.h"
 #include "config/cfg.h"
 #include "util/log.h"
+#include "util/printable.h"
 
 /* Top-level keys besides the blocks of config_blocks[]. */
 static const char *const top_keys[] = {
 	"socket", "socket_mode", "user", "group", "pidfile", "log", "mode", "action", "on_error",
 	"mta", "mta_timeout",
 	"policy_socket", "policy_socket_mode", "policy_socket_timeout",    /* the socketmap listener */
+	"testing_header",           /* testing mode's header field (policy/testing_notes.h) */
 	NULL,
 };
 static const char *const log_keys[] = { "facility", "level", NULL };
@@ -75,6 +77,26 @@ static void check_socket(struct cfg *c, const config_setting_t *s, const char *k
 	if (end == rest || errno || port < 1 || port > 65535 || (*end != '\0' && *end != '@') ||
 	    (*end == '@' && end[1] == '\0'))
 		CFG_ERR(c, s, "%s '%s': expected a port 1-65535 and an optional @HOST", key, v);
+}
+
+/* testing_header = "X-TLSPolicy-Testing": an RFC 5322 field name (ftext, 1..63 bytes); absent = off */
+static void load_testing_header(struct cfg *c, config_setting_t *root)
+{
+	const config_setting_t *s;
+	const char *v = cfg_string(c, root, "testing_header", &s);
+	size_t n;
+
+	if (!v)
+		return;
+	for (n = 0; v[n]; n++)
+		if (!printable_char((unsigned char)v[n]) || v[n] == ' ' || v[n] == ':')
+			break;
+	if (v[n] != '\0' || n == 0 || n > 63) {
+		CFG_ERR(c, s, "testing_header '%s': not a header field name (printable ASCII without ' ' or ':', "
+		    "1..63 characters)", v);
+		return;
+	}
+	c->p->testing_header = cfg_strdup(c, s, v);
 }
 
 /* an octal socket mode such as "0660" under key, or dflt */
@@ -156,6 +178,7 @@ static void load_settings(struct cfg *c, config_setting_t *root)
 		}
 	}
 	p->mode = cfg_enum(c, root, "mode", mode_names, POLICY_ENFORCE);
+	load_testing_header(c, root);
 	p->action = cfg_enum(c, root, "action", action_names, POLICY_REJECT);
 	p->on_error = cfg_enum(c, root, "on_error", on_error_names, ON_ERROR_TEMPFAIL);
 	p->mta = (enum tls_mta)cfg_enum(c, root, "mta", mta_names, TLS_MTA_AUTO);

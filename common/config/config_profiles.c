@@ -12,9 +12,11 @@
 #include <strings.h>
 
 #include "config/cfg.h"
+#include "policy/cipherex.h"
 
 static const char *const profile_keys[] = {
-	"encrypted", "min_version", "min_bits", "client_cert", "subject", "issuer", "fingerprint", NULL,
+	"encrypted", "min_version", "min_bits", "client_cert", "subject", "issuer", "fingerprint",
+	"exclude_ciphers", NULL,
 };
 
 /* fingerprint = "AB:CD..." or [ "...", ... ]: a non-empty list of hex strings. */
@@ -50,6 +52,43 @@ static void load_fingerprints(struct cfg *c, struct profile *pr, const config_se
 		}
 		if ((pr->fingerprints[pr->nfingerprints] = cfg_strdup(c, e, fp)) != NULL)
 			pr->nfingerprints++;
+	}
+}
+
+/* exclude_ciphers = "RC4" or [ "RC4", "3DES", "DES-CBC", ... ]: a non-empty list
+ * of families or cipher name parts (policy/cipherex.h) */
+static void load_exclude_ciphers(struct cfg *c, struct profile *pr, const config_setting_t *s)
+{
+	int scalar = config_setting_type(s) == CONFIG_TYPE_STRING;
+	int n = scalar ? 1 : config_setting_length(s);
+
+	if (!scalar && !config_setting_is_array(s) && !config_setting_is_list(s)) {
+		CFG_ERR(c, s, "exclude_ciphers must be a string or a list of strings");
+		return;
+	}
+	if (n == 0) {
+		CFG_ERR(c, s, "exclude_ciphers is an empty list: name at least one, or drop the key");
+		return;
+	}
+	if (!(pr->exclude_ciphers = calloc((size_t)n, sizeof(char *)))) {
+		cfg_nomem(c, s);
+		return;
+	}
+	for (int i = 0; i < n; i++) {
+		const config_setting_t *e = scalar ? s : config_setting_get_elem(s, (unsigned)i);
+		const char *v = config_setting_type(e) == CONFIG_TYPE_STRING ? config_setting_get_string(e) : NULL;
+		const char *err;
+
+		if (!v) {
+			CFG_ERR(c, e, "exclude_ciphers must be a string or a list of strings");
+			continue;
+		}
+		if (cipherex_valid(v, &err) < 0) {
+			CFG_ERR(c, e, "exclude_ciphers '%s': %s", v, err);
+			continue;
+		}
+		if ((pr->exclude_ciphers[pr->nexclude_ciphers] = cfg_strdup(c, e, v)) != NULL)
+			pr->nexclude_ciphers++;
 	}
 }
 
@@ -122,7 +161,12 @@ static void load_profile(struct cfg *c, const config_setting_t *g)
 		load_fingerprints(c, pr, s);
 		any = 1;
 	}
-	if (pr->min_version || pr->min_bits || pr->client_cert || pr->subject || pr->issuer || pr->nfingerprints)
+	if ((s = config_setting_get_member(g, "exclude_ciphers")) != NULL) {
+		load_exclude_ciphers(c, pr, s);
+		any = 1;
+	}
+	if (pr->min_version || pr->min_bits || pr->client_cert || pr->subject || pr->issuer || pr->nfingerprints
+	    || pr->nexclude_ciphers)
 		pr->encrypted = 1;
 	if (!any)
 		CFG_WARN(c, g, "profile '%s' requires nothing (add encrypted = true; or other requirements)", name);

@@ -12,6 +12,7 @@
 #include <strings.h>
 
 #include "util/printable.h"
+#include "policy/cipherex.h"
 #include "policy/profile.h"
 
 /* profile_create - zeroed profile; the name is copied */
@@ -38,6 +39,9 @@ void profile_free(struct profile *p)
 	for (i = 0; i < p->nfingerprints && p->fingerprints != NULL; i++)
 		free(p->fingerprints[i]);
 	free(p->fingerprints);
+	for (i = 0; i < p->nexclude_ciphers && p->exclude_ciphers != NULL; i++)
+		free(p->exclude_ciphers[i]);
+	free(p->exclude_ciphers);
 	free(p->subject);
 	free(p->issuer);
 	free(p->name);
@@ -110,6 +114,30 @@ static enum profile_fail check_cert(const struct profile *p, const struct tls_fa
 	return PROFILE_OK;
 }
 
+/*
+ * check_cipher - the session's cipher against exclude_ciphers.  A cipher the
+ * MTA did not send, or that is not an OpenSSL name (as both MTAs send), cannot
+ * be shown not to be excluded: the profile fails closed.
+ */
+static enum profile_fail check_cipher(const struct profile *p, const struct tls_facts *f,
+				      char *reason, size_t reasonsz)
+{
+	size_t i;
+
+	if (f->cipher[0] == '\0')
+		return fail(PROFILE_CIPHER, reason, reasonsz,
+			    "cipher unknown (the MTA did not send {cipher}), some ciphers are excluded");
+	if (!cipherex_is_name(f->cipher))
+		return fail(PROFILE_CIPHER, reason, reasonsz,
+			    "cipher unknown ('%.63s' is not an OpenSSL cipher name), some ciphers are excluded",
+			    f->cipher);
+	for (i = 0; i < p->nexclude_ciphers; i++)
+		if (p->exclude_ciphers[i] != NULL && cipherex_match(p->exclude_ciphers[i], f->cipher))
+			return fail(PROFILE_CIPHER, reason, reasonsz, "cipher %s is excluded (%s)",
+				    f->cipher, p->exclude_ciphers[i]);
+	return PROFILE_OK;
+}
+
 /* profile_check - first requirement of p that f does not meet */
 enum profile_fail profile_check(const struct profile *p, const struct tls_facts *f,
 				char *reason, size_t reasonsz)
@@ -122,7 +150,8 @@ enum profile_fail profile_check(const struct profile *p, const struct tls_facts 
 	/* A name or fingerprint can only be trusted on a verified certificate. */
 	need_cert = p->client_cert || p->subject != NULL || p->issuer != NULL
 	    || p->nfingerprints > 0;
-	need_tls = p->encrypted || p->min_version != TLS_V_NONE || p->min_bits > 0 || need_cert;
+	need_tls = p->encrypted || p->min_version != TLS_V_NONE || p->min_bits > 0 || need_cert
+	    || p->nexclude_ciphers > 0;
 	if (!need_tls)
 		return PROFILE_OK;
 
@@ -146,6 +175,11 @@ enum profile_fail profile_check(const struct profile *p, const struct tls_facts 
 				    "cipher strength %d bits is below the required %d",
 				    f->cipher_bits, p->min_bits);
 	}
+	if (p->nexclude_ciphers > 0) {
+		enum profile_fail e = check_cipher(p, f, reason, reasonsz);
+		if (e != PROFILE_OK)
+			return e;
+	}
 	return need_cert ? check_cert(p, f, reason, reasonsz) : PROFILE_OK;
 }
 
@@ -164,6 +198,7 @@ int profile_fail_is_cert(enum profile_fail e)
 	case PROFILE_NO_TLS:
 	case PROFILE_VERSION:
 	case PROFILE_BITS:
+	case PROFILE_CIPHER:
 		break;
 	}
 	return 0;
@@ -177,6 +212,7 @@ const char *profile_fail_name(enum profile_fail e)
 	case PROFILE_NO_TLS: return "no-tls";
 	case PROFILE_VERSION: return "version";
 	case PROFILE_BITS: return "bits";
+	case PROFILE_CIPHER: return "cipher";
 	case PROFILE_NO_CERT: return "no-cert";
 	case PROFILE_CERT_UNVERIFIED: return "cert-unverified";
 	case PROFILE_CERT_UNPROVABLE: return "cert-unprovable";

@@ -18,6 +18,8 @@ struct profile {
 	char *issuer;               /* malloc'd or NULL: likewise for the issuer */
 	char **fingerprints;        /* malloc'd array of malloc'd lower-case hex strings (no colons), or NULL */
 	size_t nfingerprints;
+	char **exclude_ciphers;     /* malloc'd array of malloc'd entries (policy/cipherex.h), or NULL */
+	size_t nexclude_ciphers;
 };
 
 enum profile_fail {
@@ -25,6 +27,7 @@ enum profile_fail {
 	PROFILE_NO_TLS,             /* plaintext */
 	PROFILE_VERSION,            /* below min_version (or version unknown) */
 	PROFILE_BITS,               /* below min_bits (or bits unknown) */
+	PROFILE_CIPHER,             /* {cipher} matches exclude_ciphers (or is unknown while some are excluded) */
 	PROFILE_NO_CERT,            /* no client certificate */
 	PROFILE_CERT_UNVERIFIED,    /* certificate presented but not verified */
 	PROFILE_CERT_UNPROVABLE,    /* MTA did not send what is needed to prove it ({verify} on Sendmail) */
@@ -48,7 +51,7 @@ enum profile_fail profile_check(const struct profile *p, const struct tls_facts 
 
 /* 1 for the certificate failures (default reply 5.7.1), 0 for transport ones (5.7.10). */
 int profile_fail_is_cert(enum profile_fail e);
-/* Stable token for logs: "ok", "no-tls", "version", "bits", "no-cert", "cert-unverified",
+/* Stable token for logs: "ok", "no-tls", "version", "bits", "cipher", "no-cert", "cert-unverified",
  * "cert-unprovable", "subject", "issuer", "fingerprint". */
 const char *profile_fail_name(enum profile_fail e);
 

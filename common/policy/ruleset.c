@@ -66,6 +66,7 @@ static void policy_free(struct ruleset *p)
 	free(p->user);
 	free(p->group);
 	free(p->pidfile);
+	free(p->testing_header);
 	for (size_t i = 0; i < p->nprofiles; i++)
 		profile_free(p->profiles[i]);
 	free(p->profiles);

@@ -129,6 +129,8 @@ struct ruleset {
 	int policy_socket_timeout;  /* seconds an idle or unfinished request may wait */
 	enum tls_mta mta;
 
+	char *testing_header;       /* field name for would-verdicts (policy/testing_notes.h); NULL = off */
+
 	enum policy_mode mode;      /* defaults for rules */
 	enum policy_action action;
 	enum policy_on_error on_error;

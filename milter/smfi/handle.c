@@ -73,8 +73,12 @@ static sfsistat answer(const struct mctx *m, struct session *s, const struct pol
 		stats_add(verdict_stat[d->v[i].verdict]);
 	}
 	enum decide_outcome o = decide_outcome(d);
-	if (o == DECIDE_ACCEPT)
+	if (o == DECIDE_ACCEPT) {
+		/* the message goes on: its would-verdicts go into the testing header */
+		if (s->policy->testing_header)
+			testing_notes_add(&s->msg.testing, d, stage);
 		return SMFIS_CONTINUE;
+	}
 	const struct reply *r = &d->v[d->act].reply;
 	if (m->ops->setreply(m->ctx, r->rcode, r->xcode, r->text) < 0)
 		log_err("setting the reply \"%s %s %s\" failed", r->rcode, r->xcode, r->text);
@@ -97,6 +101,8 @@ sfsistat handle_negotiate(const struct mctx *m, unsigned long f0, unsigned long 
 		 * must be seen to be deleted, whatever their number */
 		*pf1 = (*pf1 & ~(unsigned long)SMFIP_NOHDRS) | (f1 & TP_PROTO_HEADERS_NR);
 	}
+	if (s && s->policy->testing_header)     /* would-verdicts are told in a header field */
+		*pf0 |= f0 & SMFIF_ADDHDRS;
 	if (!s)         /* connect must be able to answer TEMPFAIL */
 		*pf1 &= ~(unsigned long)(SMFIP_NR_CONN | SMFIP_NR_HELO);
 	if (s) {
@@ -170,8 +176,9 @@ sfsistat handle_envfrom(const struct mctx *m, char **argv)
 		decide_only(d, &refuse);
 		return answer(m, s, d, "mail", NULL);
 	}
-	/* Nothing is left to decide for this message: spare the MTA the later round trips. */
-	return ruleset_needs_rcpt(s->policy) ? SMFIS_CONTINUE : SMFIS_ACCEPT;
+	/* Nothing is left to decide for this message: spare the MTA the later round trips
+	 * (unless a testing header waits for end of message). */
+	return ruleset_needs_rcpt(s->policy) || s->msg.testing.n > 0 ? SMFIS_CONTINUE : SMFIS_ACCEPT;
 }
 
 /* ---- REQUIRETLS feasibility (requiretls.verify) ---- */
@@ -298,6 +305,8 @@ sfsistat handle_envrcpt(const struct mctx *m, char **argv)
 	collect_queue_id(m, s);
 	if (addr_parse(raw, &rcpt, &err) == 0)
 		err = NULL;
+	/* a recipient refused below (REQUIRETLS) takes its testing fields back */
+	size_t testing_n = s->msg.testing.n, testing_omitted = s->msg.testing.omitted;
 	decide_rcpt(s->policy, &s->msg.facts, raw, &rcpt, err, d);
 	sfsistat r = answer(m, s, d, "rcpt", raw);
 	if (r != SMFIS_CONTINUE || err)
@@ -310,8 +319,11 @@ sfsistat handle_envrcpt(const struct mctx *m, char **argv)
 		relayed = rcpt_relayed(m, &s->policy->requiretls);
 		/* unflagged mail costs nothing: no lookup until a trigger is known */
 		if (relayed && s->msg.plan.triggers &&
-		    (r = rcpt_feasible(m, s, raw, &rcpt, &mark, &checked)) != SMFIS_CONTINUE)
+		    (r = rcpt_feasible(m, s, raw, &rcpt, &mark, &checked)) != SMFIS_CONTINUE) {
+			s->msg.testing.n = testing_n;
+			s->msg.testing.omitted = testing_omitted;
 			return r;
+		}
 	}
 	if (s->policy->feasible && session_msg_rcpt(s, rcpt.domain, checked, relayed) < 0)
 		s->msg.plan.error = 1;  /* EOM applies on_error: an unchecked recipient must not pass */
@@ -341,15 +353,13 @@ static sfsistat eom_error(const struct mctx *m, struct session *s, const char *w
 	return answer(m, s, &s->msg.decision, "eom", NULL);
 }
 
-sfsistat handle_eom(const struct mctx *m)
+/* At end of message, REQUIRETLS: check, edit, or refuse the flagged message. */
+static sfsistat eom_requiretls(const struct mctx *m, struct session *s)
 {
-	struct session *s = sess(m);
 	const struct mctx_ops *op = m->ops;
 	struct requiretls_plan *pl;
 	char trig[64], sender[512], queue[64], line[2048];
 
-	if (!s)
-		return SMFIS_CONTINUE;
 	pl = &s->msg.plan;
 	collect_queue_id(m, s);
 	/* an error counts whether or not the message was flagged: a content rule
@@ -381,6 +391,47 @@ sfsistat handle_eom(const struct mctx *m)
 	    requiretls_plan_triggers(pl, trig, sizeof(trig)), pl->nrcpts, pl->nhdrs, cf->header, pl->why);
 	op->report(m->ctx, 0, line);
 	return SMFIS_CONTINUE;
+}
+
+/*
+ * A message that goes on carries one testing_header field per would-verdict
+ * (policy/testing_notes.h).  The field only informs: if the MTA refuses it,
+ * the error is logged and the message is not held back for it.
+ */
+static void eom_testing(const struct mctx *m, struct session *s)
+{
+	struct testing_notes *t = &s->msg.testing;
+	const char *name = s->policy->testing_header;
+	char more[100], queue[64], sender[512], line[800];
+	size_t added = 0;
+
+	if (!name || t->n == 0)
+		return;
+	for (size_t i = 0; i < t->n; i++)
+		added += m->ops->addheader(m->ctx, name, t->v[i]) == 0;
+	if (t->omitted) {
+		testing_notes_omitted_format(t, more, sizeof(more));
+		added += m->ops->addheader(m->ctx, name, more) == 0;
+	}
+	size_t want = t->n + (t->omitted > 0);
+	snprintf(line, sizeof(line), "testing queue=%s client=%s sender=%s header=%s added=%zu%s",
+	    log_quote(queue, sizeof(queue), s->msg.queue_id[0] ? s->msg.queue_id : "-"),
+	    s->client_addr[0] ? s->client_addr : "-",
+	    log_quote(sender, sizeof(sender), s->msg.sender_raw ? s->msg.sender_raw : "-"), name, added,
+	    added == want ? "" : " error=\"the MTA refused to add a header field\"");
+	m->ops->report(m->ctx, added != want, line);
+}
+
+sfsistat handle_eom(const struct mctx *m)
+{
+	struct session *s = sess(m);
+
+	if (!s)
+		return SMFIS_CONTINUE;
+	sfsistat r = eom_requiretls(m, s);
+	if (r == SMFIS_CONTINUE)
+		eom_testing(m, s);
+	return r;
 }
 
 sfsistat handle_abort(const struct mctx *m)

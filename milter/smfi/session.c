@@ -41,6 +41,7 @@ void session_msg_reset(struct session *s)
 	m->sender_raw = NULL;
 	memset(&m->facts, 0, sizeof(m->facts));
 	m->queue_id[0] = '\0';
+	testing_notes_reset(&m->testing);
 }
 
 int session_msg_start(struct session *s, const char *sender)

@@ -9,6 +9,7 @@
 
 #include "policy/ruleset.h"
 #include "policy/decide.h"
+#include "policy/testing_notes.h"
 #include "requiretls/requiretls_plan.h"
 
 /* A recipient accepted so far: its domain, for REQUIRETLS checks at end of
@@ -27,6 +28,7 @@ struct session_msg {
 	struct policy_decision decision;    /* scratch for the current stage: kept off the thread stack */
 	struct session_rcpt *rcpts;
 	size_t nrcpts, caprcpts;
+	struct testing_notes testing;   /* would-verdicts for testing_header, added at end of message */
 };
 
 struct session {

@@ -11,7 +11,7 @@
 
 # shellcheck disable=SC2034  # used by run.sh
 CASES=(case_sender_rule case_rcpt_mixed case_client_network case_tls13
-	case_client_cert case_testing_mode case_tempfail case_reply_verbatim)
+	case_client_cert case_testing_mode case_tempfail case_reply_verbatim case_cipher_excluded)
 
 # ---------------------------------------------------------------- helpers
 
@@ -229,6 +229,22 @@ case_testing_mode() {
 	send "$m" "$i" --from "$i@testing.example" --to "u-$i@open.example"
 	swaks_ok; reply "MAIL FROM" '^250 '; delivered "u-$i@open.example"
 	logged 'stage=mail' 'verdict=would-reject' 'rule="sender testing\.example'
+	# testing_header: the delivered message says what enforcement would have done
+	local msg
+	msg=$(tp_sink_message "${SINK_DUMP[$m]}" "X-Test-Id: $i")
+	tp_expect_match "X-TLSPolicy-Testing field of the delivered message" \
+		"$(printf '%s\n' "$msg" | grep '^X-TLSPolicy-Testing:')" \
+		'^X-TLSPolicy-Testing: ?would-reject stage=mail rule="sender testing\.example \([^"]*:[0-9]+\)" key="testing\.example" reason="session is not encrypted \(no STARTTLS\)" reply="550 5\.7\.10"$'
+	tp_expect_eq "X-TLSPolicy-Testing fields" "$(printf '%s\n' "$msg" | grep -c '^X-TLSPolicy-Testing:')" 1
+	logged '^.*testing queue=[^ ]+ client=[^ ]+ sender=<[^>]*> header=X-TLSPolicy-Testing added=1$'
+	tp_end
+
+	i=$(msgid "$m" testing-none)
+	tp_begin "$m: testing_header: a message without would-verdicts carries no X-TLSPolicy-Testing field"
+	send "$m" "$i" "${TLS[@]}" --from "$i@testing.example" --to "u-$i@open.example"
+	swaks_ok; delivered "u-$i@open.example"
+	tp_expect_eq "X-TLSPolicy-Testing fields" \
+		"$(tp_sink_message "${SINK_DUMP[$m]}" "X-Test-Id: $i" | grep -c '^X-TLSPolicy-Testing:')" 0
 	tp_end
 }
 
@@ -254,6 +270,30 @@ case_reply_verbatim() {
 	tp_expect_eq "reply to RCPT TO" "$(tp_swaks_reply "$SW_OUT" "RCPT TO")" "$want"
 	not_delivered
 	logged 'stage=rcpt' 'verdict=reject'
+	tp_end
+}
+
+# 8b. Cipher exclusion with the {cipher} the MTA really sends. Debian's
+#    OpenSSL 3 has no 3DES or RC4 left to force a client to, so the profile
+#    also excludes AES128-GCM-SHA256 by name, which a TLSv1.2 client can pick.
+case_cipher_excluded() {
+	local m=$1 i
+	i=$(msgid "$m" cipher-excluded)
+	tp_begin "$m: TLSv1.2 ECDHE-ECDSA-AES128-GCM-SHA256 to cipher.example (excluded) refused at RCPT naming the cipher"
+	send "$m" "$i" --tls --tls-protocol tlsv1_2 --tls-cipher ECDHE-ECDSA-AES128-GCM-SHA256 \
+		--from "$i@plain.example" --to "u-$i@cipher.example"
+	swaks_refused
+	reply "RCPT TO" "^550 5\\.7\\.10 $(sm_addr "$m" "u-$i@cipher.example")Mail for cipher\\.example is accepted only over TLS: cipher ECDHE-ECDSA-AES128-GCM-SHA256 is excluded \\(AES128-GCM-SHA256\\)\$"
+	not_delivered
+	logged 'stage=rcpt' 'verdict=reject' 'reason="cipher ECDHE-ECDSA-AES128-GCM-SHA256 is excluded \(AES128-GCM-SHA256\)"'
+	tp_end
+
+	i=$(msgid "$m" cipher-ok)
+	tp_begin "$m: TLSv1.2 ECDHE-ECDSA-AES256-GCM-SHA384 to cipher.example accepted and delivered"
+	send "$m" "$i" --tls --tls-protocol tlsv1_2 --tls-cipher ECDHE-ECDSA-AES256-GCM-SHA384 \
+		--from "$i@plain.example" --to "u-$i@cipher.example"
+	swaks_ok; delivered "u-$i@cipher.example"
+	logged 'stage=rcpt' 'verdict=pass'
 	tp_end
 }
 
