@@ -1,0 +1,47 @@
+#!/bin/sh
+# mkdeb.sh - build the tlspolicy-milter Debian package (make deb).
+#   mkdeb.sh SRCDIR BUILDDIR OUTDIR
+# Makes the distribution tree (make distdir in BUILDDIR), puts etc/debian
+# there as debian/, runs dpkg-buildpackage -us -uc -b with
+# DEB_BUILD_OPTIONS=nocheck (the tests run in make check), copies the .deb to
+# OUTDIR and runs lintian on it: any lintian error fails the build.
+set -eu
+src=$1 build=$2 out=$3
+need=""
+for c in dpkg-buildpackage dh lintian fakeroot; do
+	command -v "$c" >/dev/null 2>&1 || need="$need $c"
+done
+if [ -n "$need" ]; then
+	echo "mkdeb: missing:$need" >&2
+	echo "mkdeb: install them with: apt-get install --no-install-recommends dpkg-dev debhelper lintian fakeroot" >&2
+	exit 1
+fi
+
+version=$(sed -n '1s/^tlspolicy-milter (\([^)]*\)).*/\1/p' "$src/etc/debian/changelog")
+upstream=$(sed -n 's/^AC_INIT(\[tlspolicy-milter\], \[\([^]]*\)\].*/\1/p' "$src/configure.ac")
+if [ "$version" != "$upstream" ]; then
+	echo "mkdeb: etc/debian/changelog says $version, configure.ac says $upstream: add a changelog entry" >&2
+	exit 1
+fi
+
+tmp=$(mktemp -d "${TMPDIR:-/tmp}/mkdeb.XXXXXX")
+trap 'rm -rf "$tmp"' EXIT
+pkgdir=$tmp/tlspolicy-milter-$version
+make -C "$build" -s distdir distdir="$pkgdir" >/dev/null
+rm -rf "$pkgdir/debian"
+cp -R "$src/etc/debian" "$pkgdir/debian"
+rm -f "$pkgdir/debian/mkdeb.sh"
+# the generated build system is remade by dh_autoreconf from configure.ac
+(cd "$pkgdir" && DEB_BUILD_OPTIONS="nocheck${DEB_BUILD_OPTIONS:+ $DEB_BUILD_OPTIONS}" \
+	dpkg-buildpackage -us -uc -b) > "$tmp/build.log" 2>&1 || {
+	tail -n 40 "$tmp/build.log" >&2
+	echo "mkdeb: dpkg-buildpackage failed" >&2
+	exit 1
+}
+mkdir -p "$out"
+deb=$(ls "$tmp"/tlspolicy-milter_"$version"_*.deb)
+cp "$deb" "$out/"
+deb=$out/$(basename "$deb")
+echo "mkdeb: built $deb"
+# lintian: errors fail, warnings are shown
+lintian --fail-on error "$deb" || { echo "mkdeb: lintian reports errors" >&2; exit 1; }
