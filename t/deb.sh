@@ -6,14 +6,16 @@
 # (default: the first Debian URI of this machine's apt sources),
 # TP_DEB_FRESH=1 (remake the cached base system).
 #
-# The throw-away system is a chroot made with debootstrap (minbase) from the
-# Debian archive this machine's apt uses; the base system is kept in
-# TP_BUILDDIR/deb-base.tar and unpacked fresh for every run.  No mounts: the
+# The throw-away system is a chroot made with debootstrap (minbase, plus
+# systemd and procps as on a real system) from the Debian archive this
+# machine's apt uses; the base system is kept in
+# TP_BUILDDIR/deb-base-systemd.tar and unpacked fresh for every run.  No mounts: the
 # chroot is removed with rm -rf.  In it: apt-get install of the .deb (its
-# dependencies come from the archive), then the daemon runs as the unit's
+# dependencies come from the archive), systemctl is-enabled and
+# systemd-analyze verify of the unit, then the daemon runs as the unit's
 # ExecStartPre/ExecStart say (no systemd as PID 1 in a chroot), in a
 # loopback-only network namespace, and miltertest checks that the packaged
-# config is in force; a changed config is loaded on SIGHUP (with the MTA-STS
+# config is in force; a changed config is loaded on ExecReload (SIGHUP) (with the MTA-STS
 # store in /var/lib/tlspolicy-milter, written as the package's user); SIGTERM
 # stops it; dpkg -r keeps the conffile and the user, dpkg -P removes both.
 # TAP output.  The chroot is kept (and named) on failure.
@@ -50,21 +52,22 @@ fi
 MIRROR=${TP_DEB_MIRROR:-}
 if [ -z "$MIRROR" ]; then
 	# deb822 sources first (URIs: line of a stanza with Suites: bookworm), then one-line sources
-	MIRROR=$(cat /etc/apt/sources.list.d/*.sources 2>/dev/null | awk '
-		/^[ \t]*$/ { if (u != "" && s) { print u; exit } u = ""; s = 0; next }
+	MIRROR=$(awk '
+		FNR == 1 && u != "" && s { print u; done = 1; exit }
+		FNR == 1 || /^[ \t]*$/ { if (u != "" && s) { print u; done = 1; exit } u = ""; s = 0 }
 		/^URIs:/ { u = $2 } /^Suites:/ && / bookworm( |$)/ { s = 1 }
-		END { if (u != "" && s) print u }' | head -n 1)
-	[ -n "$MIRROR" ] || MIRROR=$(cat /etc/apt/sources.list 2>/dev/null |
-		awk '$1 == "deb" && $3 == "bookworm" { print $2; exit }')
+		END { if (!done && u != "" && s) print u }' /etc/apt/sources.list.d/*.sources 2>/dev/null | head -n 1)
+	[ -n "$MIRROR" ] || MIRROR=$(awk '$1 == "deb" && $3 == "bookworm" { print $2; exit }' \
+		/etc/apt/sources.list 2>/dev/null)
 fi
 [ -n "$MIRROR" ] || bail "no Debian bookworm mirror in /etc/apt/sources.list*: set TP_DEB_MIRROR"
 
-BASE=$TP_BUILDDIR/deb-base.tar
+BASE=$TP_BUILDDIR/deb-base-systemd.tar
 t0=$(date +%s)
 if [ ! -s "$BASE" ] || [ "${TP_DEB_FRESH:-}" = 1 ]; then
-	echo "# debootstrap --variant=minbase bookworm from $MIRROR (kept in $BASE)"
+	echo "# debootstrap --variant=minbase --include=systemd,procps bookworm from $MIRROR (kept in $BASE)"
 	bs=$(mktemp -d /var/tmp/tpdeb-base.XXXXXX)
-	if ! debootstrap --variant=minbase bookworm "$bs/root" "$MIRROR" >"$bs/log" 2>&1; then
+	if ! debootstrap --variant=minbase --include=systemd,procps bookworm "$bs/root" "$MIRROR" >"$bs/log" 2>&1; then
 		tail -n 20 "$bs/log" | sed 's/^/# /'
 		rm -rf "$bs"
 		bail "debootstrap failed"
@@ -87,7 +90,7 @@ cleanup() {
 }
 trap cleanup EXIT
 trap 'exit 1' INT TERM
-mkdir "$R" && tar -C "$R" -xf "$BASE" || bail "cannot unpack $BASE"
+{ mkdir "$R" && tar -C "$R" -xf "$BASE"; } || bail "cannot unpack $BASE"
 echo "# base system ready in $(($(date +%s) - t0)) s"
 cp /etc/resolv.conf "$R/etc/resolv.conf"
 # no services are started by maintainer scripts in here
@@ -105,14 +108,20 @@ else
 	nok "apt-get install of the package" "$(tail -n 5 "$WORK/apt.log")"
 	bail "not installed"
 fi
+# shellcheck disable=SC2016
 status() { inroot dpkg-query -W -f='${db:Status-Abbrev}' "$PKG" 2>/dev/null | tr -d ' '; }
 check "dpkg status: installed" test "$(status)" = ii
 check "daemon in /usr/sbin" test -x "$R/usr/sbin/tlspolicy-milter"
 check "man pages tlspolicy-milter(8) and tlspolicy-milter.conf(5)" \
 	test -s "$R/usr/share/man/man8/tlspolicy-milter.8.gz" -a -s "$R/usr/share/man/man5/tlspolicy-milter.conf.5.gz"
 check "systemd unit in /lib/systemd/system" test -s "$R/lib/systemd/system/tlspolicy-milter.service"
-check "unit enabled (multi-user.target.wants link)" \
-	test -L "$R/etc/systemd/system/multi-user.target.wants/tlspolicy-milter.service"
+check "unit enabled (systemctl is-enabled in the chroot)" \
+	test "$(inroot systemctl is-enabled tlspolicy-milter.service 2>&1)" = enabled
+if out=$(inroot systemd-analyze verify --man=no tlspolicy-milter.service 2>&1) && [ -z "$out" ]; then
+	ok "systemd-analyze verify of the installed unit: no complaints"
+else
+	nok "systemd-analyze verify of the installed unit" "$out"
+fi
 check "$CONF is a conffile" grep -qx "$CONF" "$R/var/lib/dpkg/info/$PKG.conffiles"
 check "the lists' directory /etc/tlspolicy-milter exists" test -d "$R/etc/tlspolicy-milter"
 check "examples: Postfix and Sendmail snippets" test -s "$R/usr/share/doc/$PKG/examples/postfix-main.cf" \
@@ -206,9 +215,12 @@ mta_sts = { store = "/var/lib/tlspolicy-milter/mta-sts.db"; timeout = 2; };
 EOF
 # shellcheck disable=SC2086
 if out=$(inroot $pre 2>&1); then ok "ExecStartPre accepts the changed config"; else nok "ExecStartPre, changed config" "$out"; fi
-reloads() { grep -c -i 'reload' "$LOG"; }
+reloads() { grep -c '^tlspolicy-milter: info: reloaded ' "$LOG"; }
 before=$(reloads)
-kill -HUP "$DPID"
+# ExecReload as systemd runs it ($MAINPID: the daemon), with the chroot's tools
+reload=$(sed -n 's/^ExecReload=//p' "$unit" | sed "s/\$MAINPID/$DPID/g; s/\${MAINPID}/$DPID/g")
+# shellcheck disable=SC2086
+check "ExecReload ($reload) runs" inroot $reload
 i=0
 while [ "$(reloads)" = "$before" ] && [ $i -lt 50 ]; do sleep 0.2; i=$((i + 1)); done
 check "SIGHUP: the daemon logs a reload and keeps running" test "$(reloads)" != "$before" -a -n "$(worker_uids)"
