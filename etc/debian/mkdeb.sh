@@ -4,7 +4,7 @@
 # Makes the distribution tree (make distdir in BUILDDIR), puts etc/debian
 # there as debian/, runs dpkg-buildpackage -us -uc -b with
 # DEB_BUILD_OPTIONS=nocheck (the tests run in make check), copies the .deb to
-# OUTDIR and runs lintian on it: any lintian error fails the build.
+# OUTDIR (with the build log, tlspolicy-milter-deb-build.log) and runs lintian on it: any lintian error fails the build.
 set -eu
 src=$1 build=$2 out=$3
 # The packaging tools are needed by make deb only, so t/deps.sh does not
@@ -41,13 +41,17 @@ rm -rf "$pkgdir/debian"
 cp -R "$src/etc/debian" "$pkgdir/debian"
 rm -f "$pkgdir/debian/mkdeb.sh"
 # the generated build system is remade by dh_autoreconf from configure.ac
+mkdir -p "$pkgdir/m4"
+mkdir -p "$out"
 (cd "$pkgdir" && DEB_BUILD_OPTIONS="nocheck${DEB_BUILD_OPTIONS:+ $DEB_BUILD_OPTIONS}" \
 	dpkg-buildpackage -us -uc -b) > "$tmp/build.log" 2>&1 || {
+	cp "$tmp/build.log" "$out/tlspolicy-milter-deb-build.log"
 	tail -n 40 "$tmp/build.log" >&2
+	echo "mkdeb: the whole log: $out/tlspolicy-milter-deb-build.log" >&2
 	echo "mkdeb: dpkg-buildpackage failed" >&2
 	exit 1
 }
-mkdir -p "$out"
+cp "$tmp/build.log" "$out/tlspolicy-milter-deb-build.log"
 deb=$(ls "$tmp"/tlspolicy-milter_"$version"_*.deb)
 cp "$deb" "$out/"
 deb=$out/$(basename "$deb")
