@@ -155,10 +155,10 @@ void netctx_refresher_stop(void)
 	pthread_cond_broadcast(&refresh_cond);
 	pthread_mutex_unlock(&refresh_lock);
 	/* a refresh under way ends within its fetch deadline, which may be longer
-	 * than a stop may take: wait a second, then leave it to the exit */
+	 * than a stop may take: wait a few seconds, then leave it to the exit */
 	struct timespec t;
 	clock_gettime(CLOCK_REALTIME, &t);
-	t.tv_sec += 1;
+	t.tv_sec += 3;
 	if (pthread_timedjoin_np(refresh_tid, NULL, &t) != 0)
 		log_warn("MTA-STS refresh still fetching at stop: not waiting for it");
 	refresh_running = 0;

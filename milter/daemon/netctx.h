@@ -38,7 +38,7 @@ void netctx_purge(void);
  * netctx_refresher_start - a thread that, every mta_sts.refresh seconds of
  * the snapshot in force, fetches again the stored MTA-STS policies that
  * expire within a day (feasible_refresh).  netctx_refresher_stop wakes and
- * joins it, waiting at most a second for a fetch under way.  0 or -1.
+ * joins it, waiting at most 3 s for a fetch under way.  0 or -1.
  */
 int netctx_refresher_start(void);
 void netctx_refresher_stop(void);
