@@ -84,7 +84,7 @@ void feasible_free(struct feasible *f);
  */
 void feasible_check(struct feasible *f, const char *domain, struct feasible_result *r);
 
-/* feasible_check_many - feasible_check for n domains at once (a few
+/* feasible_check_many (feasible_many.c) - feasible_check for n domains at once (a few
  * threads), so a message with several slow domains takes about one check's
  * time, not the sum.  results[i] belongs to domains[i]. */
 void feasible_check_many(struct feasible *f, const char *const *domains, size_t n, struct feasible_result *results);
