@@ -1232,9 +1232,10 @@ int main(int argc, char **argv)
 		printf("  INCOMPLETE: %ld of %ld sessions finished within the time limit\n", res.finished, o.total);
 	printf("  %s: %ld replies checked, %ld mismatches, %ld errors\n", ok ? "PASS" : "FAIL", checks,
 	       res.mismatches, res.errors);
-	printf("RESULT ok=%d msgs_all=%ld msgs=%ld secs=%.3f rate=%.1f p50_us=%u p99_us=%u mismatches=%ld errors=%ld gen_cpu=%.3f proto=0x%x",
+	printf("RESULT ok=%d msgs_all=%ld msgs=%ld secs=%.3f rate=%.1f p50_us=%u p99_us=%u mismatches=%ld errors=%ld gen_cpu=%.3f proto=0x%x max_us=%u",
 	       ok, res.msgs_all, res.msgs, span, span > 0 ? res.msgs / span : 0, res.nlat ? res.lat[res.nlat / 2] : 0,
-	       res.nlat ? res.lat[(size_t)(res.nlat * 0.99)] : 0, res.mismatches, res.errors, cpu, res.neg_proto);
+	       res.nlat ? res.lat[(size_t)(res.nlat * 0.99)] : 0, res.mismatches, res.errors, cpu, res.neg_proto,
+	       res.nlat ? res.lat[res.nlat - 1] : 0);
 	for (i = 0; i < P_NSTEP; i++)
 		for (k = 0; k < K_NKIND; k++)
 			if (res.count[i][k])
