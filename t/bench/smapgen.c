@@ -36,7 +36,20 @@
 
 #include "util/netstring.h"
 
-#define HIST_US 200000          /* latencies up to 200 ms in 1 µs buckets; the rest in the last */
+#define HIST_US 200000          /* latencies up to 200 ms in 1 µs buckets, */
+#define HIST_MS 60000           /* then up to 60 s in 1 ms buckets; the rest in the last */
+#define HIST_N (HIST_US + HIST_MS)
+/* bucket of a latency, and the latency a bucket stands for */
+static size_t hist_idx(unsigned long us)
+{
+	unsigned long ms = us < HIST_US ? 0 : (us - HIST_US) / 1000;
+
+	return us < HIST_US ? us : HIST_US + (ms < HIST_MS - 1 ? ms : HIST_MS - 1);
+}
+static unsigned long hist_us(size_t i)
+{
+	return i < HIST_US ? i : HIST_US + (i - HIST_US) * 1000;
+}
 
 static const char *addr, *map = "tls", *expect, *prefix;
 static char **keys;
@@ -151,7 +164,7 @@ static void *work(void *arg)
 			break;
 		}
 		unsigned long us = (unsigned long)((now() - t0) * 1e6);
-		w->hist[us < HIST_US ? us : HIST_US]++;
+		w->hist[hist_idx(us)]++;
 		w->answers++;
 		if (once)
 			__atomic_fetch_add(&keys_done, 1, __ATOMIC_RELEASE);
@@ -257,7 +270,7 @@ int main(int argc, char **argv)
 	struct worker *w = calloc((size_t)conns, sizeof(*w));
 	for (int i = 0; i < conns; i++) {
 		w[i].idx = i;
-		w[i].hist = calloc(HIST_US + 1, sizeof(unsigned));
+		w[i].hist = calloc(HIST_N, sizeof(unsigned));
 	}
 	double t0 = now();
 	for (int i = 0; i < conns; i++)
@@ -285,20 +298,20 @@ int main(int argc, char **argv)
 	double el = (once ? t_end : now()) - t0;
 	unsigned long p50 = 0, p99 = 0, seen = 0;
 	int got50 = 0;
-	for (unsigned long us = 0; us <= HIST_US && answers; us++) {
+	for (size_t b = 0; b < HIST_N && answers; b++) {
 		for (int i = 0; i < conns; i++)
-			seen += w[i].hist[us];
+			seen += w[i].hist[b];
 		if (!got50 && seen * 2 >= answers) {
-			p50 = us;
+			p50 = hist_us(b);
 			got50 = 1;
 		}
 		if (seen * 100 >= answers * 99) {
-			p99 = us;
+			p99 = hist_us(b);
 			break;
 		}
 	}
 	int ok = answers > 0 && bad == 0 && errors == 0 && (!once || answers == nkeys);
-	printf("RESULT ok=%d conns=%d secs=%.1f answers=%lu rate=%.0f p50_us=%lu p99_us=%lu bad=%lu errors=%lu\n", ok,
+	printf("RESULT ok=%d conns=%d secs=%.2f answers=%lu rate=%.0f p50_us=%lu p99_us=%lu bad=%lu errors=%lu\n", ok,
 	    conns, el, answers, answers / el, p50, p99, bad, errors);
 	for (int i = 0; i < conns; i++)
 		free(w[i].hist);
