@@ -216,11 +216,17 @@ if [[ " $PARTS " == *" cold "* ]]; then
 	# prime the chain of trust (DS and DNSKEY of feas.example) with c0
 	echo c0.feas.example >"$T/prime.txt"
 	gen cold -c 1 -s 1 -m 1 -r 1 -t 30 --rcpt-hit-file "$T/prime.txt" >/dev/null || die "cold: priming failed (see $T/gen.out)"
-	d0=$(dd_counts)
+	WCOLD=$(worker "$PCOLD")
+	PUNB=$(awk '$2 == "unbound" { print $1; exit }' "$T/dns/pids")
+	# CPU seconds of the daemon, the forwarder and the bed's unbound so far
+	cpus() { for p in "$WCOLD" "$PDD" "$PUNB"; do printf '%s ' "$(cpu_ticks "$p" 2>/dev/null || echo 0)"; done; }
+	cpu_d() { awk -v a="$1" -v b="$2" -v k="$TCK" 'BEGIN { split(a, x, " "); split(b, y, " ");
+		printf "daemon %.2f s, forwarder %.2f s, unbound %.2f s", (y[1] - x[1]) / k, (y[2] - x[2]) / k, (y[3] - x[3]) / k }'; }
+	d0=$(dd_counts); c0=$(cpus)
 	l1=$(gen cold -c 1 -s "$NSER" -m 1 -r 1 -t 600 --rcpt-hit-seq --rcpt-hit-file "$T/serial.txt")
-	d1=$(dd_counts)
+	d1=$(dd_counts); c1=$(cpus)
 	l64=$(gen cold -c 64 -s "$NCOLD" -m 1 -r 1 -t 600 --rcpt-hit-seq --rcpt-hit-file "$T/cold.txt")
-	d2=$(dd_counts)
+	d2=$(dd_counts); c2=$(cpus)
 	echo "cold 1 $l1 dns_before: $d0 dns_after: $d1" >>"$T/results"
 	echo "cold 64 $l64 dns_before: $d1 dns_after: $d2" >>"$T/results"
 	# DNS queries that reached the forwarder per check, and the most in flight there
@@ -236,6 +242,8 @@ if [[ " $PARTS " == *" cold "* ]]; then
 		printf '%-9s %8s %10s %10s %8s %8s %14s\n' 64 "$NCOLD" "$(kv "$l64" secs)" "$(kv "$l64" rate)" "$(kv "$l64" p50_us)" \
 			"$(kv "$l64" p99_us)" "$(qper "$d1" "$d2" "$NCOLD")"
 		echo "most DNS queries in flight at the forwarder at once: ${d2##*max_inflight=}"
+		echo "CPU used, 1 session:   $(cpu_d "$c0" "$c1")"
+		echo "CPU used, 64 sessions: $(cpu_d "$c1" "$c2") (load avg now $(cut -d' ' -f1 /proc/loadavg))"
 		echo "speed-up 64 sessions / 1 session: $(ratio "$(kv "$l64" rate)" "$(kv "$l1" rate)")   (goal >= 30)"
 	} | tee -a "$T/results"
 	stop_pid "$PCOLD"
