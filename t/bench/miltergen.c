@@ -114,8 +114,8 @@ static struct {
 	long total;
 	double secs, warmup;
 	int tls_weight[T_NTLS];
-	const char *from, *from_hit, *rcpt_miss;
-	int from_hit_pct, rcpt_hit_pct;
+	const char *from, *from_hit, *rcpt_miss, *rcpt_hit_local;
+	int from_hit_pct, rcpt_hit_pct, rcpt_hit_seq;
 	char **hit_dom;
 	size_t nhit_dom;
 	unsigned expect[P_NSTEP][T_NTLS + 1][3];	/* bitmask of kinds; [..][T_NTLS] and [..][2] = any */
@@ -473,14 +473,17 @@ static void pick_message(struct sess *s)
 
 static void pick_rcpt(struct sess *s)
 {
-	static unsigned long seq;
+	static unsigned long seq, hseq;
 	const char *d;
 
 	seq++;
 	s->rcpt_hit = o.nhit_dom && (int)(rnd(s) % 100) < o.rcpt_hit_pct;
 	if (s->rcpt_hit) {
-		d = o.hit_dom[rnd(s) % o.nhit_dom];
-		snprintf(s->rcpt_addr, sizeof s->rcpt_addr, "user@%s%s", *d == '.' ? "host" : "", d);
+		/* --rcpt-hit-seq: the file's domains in order, each once before any
+		 * repeats (a cold cache sees every domain) */
+		d = o.hit_dom[o.rcpt_hit_seq ? hseq++ % o.nhit_dom : rnd(s) % o.nhit_dom];
+		snprintf(s->rcpt_addr, sizeof s->rcpt_addr, "%s@%s%s", o.rcpt_hit_local,
+			 *d == '.' ? "host" : "", d);
 	} else {
 		fill(s->rcpt_addr, sizeof s->rcpt_addr, o.rcpt_miss, seq);
 	}
@@ -1014,6 +1017,8 @@ static void usage(void)
 "      --from-hit-pct P\n"
 "      --rcpt-hit-file F   domains (one a line) for policy-hit recipients user@DOMAIN\n"
 "      --rcpt-hit-pct P    percentage of recipients taken from the file (50)\n"
+"      --rcpt-hit-local L  local part of those recipients, e.g. user+requiretls (user)\n"
+"      --rcpt-hit-seq      take the file's domains in order (each once first), not at random\n"
 "      --rcpt-miss PAT     other recipients (user%%u@miss%%u.example.net)\n"
 "      --expect STAGE[/plain|tls|tlscert][/hit|miss]=KIND[,KIND]\n"
 "                          expected final reply (continue accept reject tempfail\n"
@@ -1076,7 +1081,8 @@ int main(int argc, char **argv)
 		{ "sessions", 1, 0, 's' }, { "time", 1, 0, 't' }, { "warmup", 1, 0, 'w' },
 		{ "mta", 1, 0, 'M' }, { "tls", 1, 0, 'T' }, { "from", 1, 0, 'f' },
 		{ "from-hit", 1, 0, 'F' }, { "from-hit-pct", 1, 0, 'P' }, { "rcpt-hit-file", 1, 0, 'R' },
-		{ "rcpt-hit-pct", 1, 0, 'p' }, { "rcpt-miss", 1, 0, 'x' }, { "expect", 1, 0, 'e' },
+		{ "rcpt-hit-pct", 1, 0, 'p' }, { "rcpt-miss", 1, 0, 'x' },
+		{ "rcpt-hit-local", 1, 0, 'L' }, { "rcpt-hit-seq", 0, 0, 'Q' }, { "expect", 1, 0, 'e' },
 		{ "expect-mail", 1, 0, '1' }, { "expect-rcpt", 1, 0, '2' }, { "expect-eom", 1, 0, '3' },
 		{ "probe", 1, 0, 'W' }, { "syscall-cost", 0, 0, 'S' }, { "help", 0, 0, 'h' }, { 0, 0, 0, 0 }
 	};
@@ -1096,6 +1102,7 @@ int main(int argc, char **argv)
 	o.from = "sender@example.org";
 	o.rcpt_miss = "user%u@miss%u.example.net";
 	o.rcpt_hit_pct = 50;
+	o.rcpt_hit_local = "user";
 	while ((c = getopt_long(argc, argv, "c:m:r:s:t:w:vh", lo, NULL)) != -1) {
 		switch (c) {
 		case 'c': o.conc = atoi(optarg); break;
@@ -1117,6 +1124,8 @@ int main(int argc, char **argv)
 		case 'R': load_domains(optarg); break;
 		case 'p': o.rcpt_hit_pct = atoi(optarg); break;
 		case 'x': o.rcpt_miss = optarg; break;
+		case 'L': o.rcpt_hit_local = optarg; break;
+		case 'Q': o.rcpt_hit_seq = 1; break;
 		case 'e': add_expect(optarg); break;
 		case '1': case '2': case '3':
 			snprintf(spec, sizeof spec, "%s=%s", c == '1' ? "mail" : c == '2' ? "rcpt" : "eom", optarg);
@@ -1223,9 +1232,10 @@ int main(int argc, char **argv)
 		printf("  INCOMPLETE: %ld of %ld sessions finished within the time limit\n", res.finished, o.total);
 	printf("  %s: %ld replies checked, %ld mismatches, %ld errors\n", ok ? "PASS" : "FAIL", checks,
 	       res.mismatches, res.errors);
-	printf("RESULT ok=%d msgs_all=%ld msgs=%ld secs=%.3f rate=%.1f p50_us=%u p99_us=%u mismatches=%ld errors=%ld gen_cpu=%.3f proto=0x%x",
+	printf("RESULT ok=%d msgs_all=%ld msgs=%ld secs=%.3f rate=%.1f p50_us=%u p99_us=%u mismatches=%ld errors=%ld gen_cpu=%.3f proto=0x%x max_us=%u",
 	       ok, res.msgs_all, res.msgs, span, span > 0 ? res.msgs / span : 0, res.nlat ? res.lat[res.nlat / 2] : 0,
-	       res.nlat ? res.lat[(size_t)(res.nlat * 0.99)] : 0, res.mismatches, res.errors, cpu, res.neg_proto);
+	       res.nlat ? res.lat[(size_t)(res.nlat * 0.99)] : 0, res.mismatches, res.errors, cpu, res.neg_proto,
+	       res.nlat ? res.lat[res.nlat - 1] : 0);
 	for (i = 0; i < P_NSTEP; i++)
 		for (k = 0; k < K_NKIND; k++)
 			if (res.count[i][k])

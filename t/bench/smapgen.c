@@ -3,7 +3,7 @@
  *	smapgen - socketmap load client: answers/s and latency, every reply checked
  * SYNOPSIS
  *	smapgen [-c CONNS] [-t SECS] [-m MAP] [-k KEYFILE | -d DOMAIN[,DOMAIN...]]
- *	        [-e REPLY | -p PREFIX] [-w] ADDR
+ *	        [-e REPLY | -p PREFIX] [-w] [-1] ADDR
  *	smapgen --probe SECS ADDR
  * DESCRIPTION
  *	CONNS connections (default 1), each sending "MAP KEY" requests back to
@@ -18,6 +18,9 @@
  *	  RESULT ok=1|0 conns=N secs=S answers=A rate=R p50_us=X p99_us=Y bad=B errors=E
  *	ok=1 when there were answers, no bad reply and no connection error.
  *	Exit status 0 when ok=1.
+ *	-1: every key exactly once, handed out to the connections in order (a
+ *	cold cache sees each domain once); the run ends when all are answered,
+ *	and fails (ok=0) if that takes longer than SECS.
  *	--probe SECS: wait until ADDR accepts a connection; exit 0 if it did.
  */
 #include <errno.h>
@@ -33,13 +36,28 @@
 
 #include "util/netstring.h"
 
-#define HIST_US 200000          /* latencies up to 200 ms in 1 µs buckets; the rest in the last */
+#define HIST_US 200000          /* latencies up to 200 ms in 1 µs buckets, */
+#define HIST_MS 60000           /* then up to 60 s in 1 ms buckets; the rest in the last */
+#define HIST_N (HIST_US + HIST_MS)
+/* bucket of a latency, and the latency a bucket stands for */
+static size_t hist_idx(unsigned long us)
+{
+	unsigned long ms = us < HIST_US ? 0 : (us - HIST_US) / 1000;
+
+	return us < HIST_US ? us : HIST_US + (ms < HIST_MS - 1 ? ms : HIST_MS - 1);
+}
+static unsigned long hist_us(size_t i)
+{
+	return i < HIST_US ? i : HIST_US + (i - HIST_US) * 1000;
+}
 
 static const char *addr, *map = "tls", *expect, *prefix;
 static char **keys;
 static size_t nkeys;
 static double secs = 5;
 static volatile int running = 1;
+static int once;                        /* -1 */
+static size_t next_key, keys_done;      /* -1: handed out, answered (atomics) */
 
 struct worker {
 	pthread_t tid;
@@ -139,13 +157,17 @@ static void *work(void *arg)
 	while (running) {
 		int bad = 0;
 		double t0 = now();
+		if (once && (i = __atomic_fetch_add(&next_key, 1, __ATOMIC_RELAXED)) >= nkeys)
+			break;
 		if (ask(fd, d, keys[i++ % nkeys], reply, sizeof(reply), &bad) < 0) {
 			w->errors++;
 			break;
 		}
 		unsigned long us = (unsigned long)((now() - t0) * 1e6);
-		w->hist[us < HIST_US ? us : HIST_US]++;
+		w->hist[hist_idx(us)]++;
 		w->answers++;
+		if (once)
+			__atomic_fetch_add(&keys_done, 1, __ATOMIC_RELEASE);
 		if (bad && !w->bad++)
 			snprintf(w->first_bad, sizeof(w->first_bad), "%.200s", reply);
 	}
@@ -168,7 +190,7 @@ static void add_keys(const char *list)
 static void usage(void)
 {
 	fprintf(stderr, "usage: smapgen [-c CONNS] [-t SECS] [-m MAP] [-k KEYFILE | -d DOMAINS] [-e REPLY | -p PREFIX] "
-	    "[-w] ADDR\n       smapgen --probe SECS ADDR\n");
+	    "[-w] [-1] ADDR\n       smapgen --probe SECS ADDR\n");
 	exit(2);
 }
 
@@ -180,6 +202,10 @@ int main(int argc, char **argv)
 	for (int i = 1; i < argc; i++) {
 		const char *a = argv[i];
 		const char *v = i + 1 < argc ? argv[i + 1] : NULL;
+		if (strcmp(a, "-1") == 0) {
+			once = 1;
+			continue;
+		}
 		if (strcmp(a, "-w") == 0) {
 			warm = 1;
 			continue;
@@ -244,13 +270,21 @@ int main(int argc, char **argv)
 	struct worker *w = calloc((size_t)conns, sizeof(*w));
 	for (int i = 0; i < conns; i++) {
 		w[i].idx = i;
-		w[i].hist = calloc(HIST_US + 1, sizeof(unsigned));
+		w[i].hist = calloc(HIST_N, sizeof(unsigned));
 	}
 	double t0 = now();
 	for (int i = 0; i < conns; i++)
 		pthread_create(&w[i].tid, NULL, work, &w[i]);
-	struct timespec ts = { (time_t)secs, (long)((secs - (double)(time_t)secs) * 1e9) };
-	nanosleep(&ts, NULL);
+	double t_end = 0;
+	if (once) {     /* until every key is answered, or the time limit */
+		struct timespec ms = { 0, 1000000 };
+		while (__atomic_load_n(&keys_done, __ATOMIC_ACQUIRE) < nkeys && now() - t0 < secs)
+			nanosleep(&ms, NULL);
+		t_end = now();
+	} else {
+		struct timespec ts = { (time_t)secs, (long)((secs - (double)(time_t)secs) * 1e9) };
+		nanosleep(&ts, NULL);
+	}
 	running = 0;
 	unsigned long answers = 0, bad = 0, errors = 0;
 	for (int i = 0; i < conns; i++) {
@@ -261,23 +295,23 @@ int main(int argc, char **argv)
 		if (w[i].bad)
 			fprintf(stderr, "smapgen: connection %d: unexpected reply \"%s\"\n", i, w[i].first_bad);
 	}
-	double el = now() - t0;
+	double el = (once ? t_end : now()) - t0;
 	unsigned long p50 = 0, p99 = 0, seen = 0;
 	int got50 = 0;
-	for (unsigned long us = 0; us <= HIST_US && answers; us++) {
+	for (size_t b = 0; b < HIST_N && answers; b++) {
 		for (int i = 0; i < conns; i++)
-			seen += w[i].hist[us];
+			seen += w[i].hist[b];
 		if (!got50 && seen * 2 >= answers) {
-			p50 = us;
+			p50 = hist_us(b);
 			got50 = 1;
 		}
 		if (seen * 100 >= answers * 99) {
-			p99 = us;
+			p99 = hist_us(b);
 			break;
 		}
 	}
-	int ok = answers > 0 && bad == 0 && errors == 0;
-	printf("RESULT ok=%d conns=%d secs=%.1f answers=%lu rate=%.0f p50_us=%lu p99_us=%lu bad=%lu errors=%lu\n", ok,
+	int ok = answers > 0 && bad == 0 && errors == 0 && (!once || answers == nkeys);
+	printf("RESULT ok=%d conns=%d secs=%.2f answers=%lu rate=%.0f p50_us=%lu p99_us=%lu bad=%lu errors=%lu\n", ok,
 	    conns, el, answers, answers / el, p50, p99, bad, errors);
 	for (int i = 0; i < conns; i++)
 		free(w[i].hist);

@@ -20,16 +20,23 @@
 # Every reply is checked: null must answer its fixed text, the peer
 # "OK secure match=mx.stsN.example..." (BENCH_SMAP_PEER_EXPECT prefix), the
 # daemon BENCH_SMAP_DAEMON_EXPECT (an exact reply, or PREFIX* for a prefix;
-# default "NOTFOUND " as long as common/feasible/outbound.c answers NOTFOUND
-# for everything: set it to e.g. "OK secure*" once the decisions land and
-# rerun unchanged).
+# default "OK secure match=mx.sts*": the MTA-STS decision of
+# common/feasible/outbound.c).
+#
+# Cold cache: BENCH_SMAP_COLD (1000) more MTA-STS domains cN.smap.example
+# (one signed zone; each its own MX RRset, _mta-sts TXT and policy host),
+# each asked exactly once over 16 connections (smapgen -1), first of the
+# daemon, then of the peer (same domains, each server's own cache cold; the
+# bed's unbound has seen them by then, which costs it nothing: local data).
+# 0 leaves the cold cells out.
 #
 # Environment: TP_BUILDDIR, BENCH_SMAP_SECS (seconds per cell, 3),
 # BENCH_SMAP_REPS (repetitions of every cell, 3; the best run is reported:
 # other work on a shared machine only ever makes a run slower),
 # BENCH_SMAP_CONNS ("1 16"), BENCH_SMAP_MAP (tls), BENCH_SMAP_DOMAINS (8),
 # BENCH_SMAP_PIN (0; 1: servers on the last core, smapgen on core 0),
-# BENCH_SMAP_OUT (results kept, default /tmp/tlspolicy-bench-smap-last).
+# BENCH_SMAP_COLD (1000), BENCH_SMAP_OUT (results kept, default
+# /tmp/tlspolicy-bench-smap-last).
 
 HERE=$(cd "$(dirname "$0")" && pwd)
 SRC=$(cd "$HERE/../.." && pwd)
@@ -43,7 +50,8 @@ CONNS=${BENCH_SMAP_CONNS:-1 16}
 MAP=${BENCH_SMAP_MAP:-tls}
 ND=${BENCH_SMAP_DOMAINS:-8}
 PIN=${BENCH_SMAP_PIN:-0}
-DAEMON_EXPECT=${BENCH_SMAP_DAEMON_EXPECT:-NOTFOUND }
+DAEMON_EXPECT=${BENCH_SMAP_DAEMON_EXPECT:-OK secure match=mx.sts*}
+NCOLD=${BENCH_SMAP_COLD:-1000}
 PEER_EXPECT=${BENCH_SMAP_PEER_EXPECT:-OK secure match=mx.sts}
 NULL_REPLY="OK secure match=mx.sts1.example"
 OUT=${BENCH_SMAP_OUT:-/tmp/tlspolicy-bench-smap-last}
@@ -101,6 +109,7 @@ for i in $(seq "$ND"); do
 	DOMAINS="${DOMAINS:+$DOMAINS,}sts$i.example"
 	SAN="${SAN:+$SAN,}DNS:mta-sts.sts$i.example"
 done
+for i in $(seq "$NCOLD"); do SAN="$SAN,DNS:mta-sts.c$i.smap.example"; done
 (
 	set -e
 	cd "$T"
@@ -125,6 +134,18 @@ _mta-sts.sts$i.example. TXT "v=STSv1; id=bench1"
 mta-sts.sts$i.example. A 127.0.0.21
 EOZ
 done
+if [ "$NCOLD" -gt 0 ]; then
+	{
+		echo "zone smap.example signed"
+		echo "mx.smap.example. A 127.0.0.30"
+		for i in $(seq "$NCOLD"); do
+			echo "c$i.smap.example. MX 10 mx.smap.example."
+			echo "_mta-sts.c$i.smap.example. TXT \"v=STSv1; id=cold1\""
+			echo "mta-sts.c$i.smap.example. A 127.0.0.21"
+		done
+	} >>"$T/extra"
+	seq "$NCOLD" | sed 's/^/c/; s/$/.smap.example/' >"$T/cold.keys"
+fi
 # shellcheck source=../dnsbed/dnsbed.sh
 . "$SRC/t/dnsbed/dnsbed.sh"
 DNSBED_NSENTER="nsenter -t $NS -n"
@@ -137,6 +158,11 @@ for i in $(seq "$ND"); do
 	mkdir -p "$T/www/mta-sts.sts$i.example/.well-known"
 	printf 'version: STSv1\nmode: enforce\nmx: mx.sts%s.example\nmax_age: 86400\n' "$i" \
 		>"$T/www/mta-sts.sts$i.example/.well-known/mta-sts.txt"
+done
+for i in $(seq "$NCOLD"); do
+	mkdir -p "$T/www/mta-sts.c$i.smap.example/.well-known"
+	printf 'version: STSv1\nmode: enforce\nmx: mx.smap.example\nmax_age: 86400\n' \
+		>"$T/www/mta-sts.c$i.smap.example/.well-known/mta-sts.txt"
 done
 chmod -R a+rX "$T/www"
 {
@@ -229,6 +255,23 @@ for r in $(seq "$REPS"); do
 	done
 done
 
+# ---- cold caches: every cold domain once, 16 connections, daemon then peer
+COLDRES=""
+if [ "$NCOLD" -gt 0 ]; then
+	for s in daemon peer; do
+		case $s in
+		daemon) a=inet:8896@127.0.0.1; ex=(-p "OK secure match=mx.smap.example") ;;
+		peer) a=inet:8461@127.0.0.1; ex=(-p "OK secure match=mx.smap.example") ;;
+		esac
+		line=$(ns "${PG[@]}" "$GEN" -1 -c 16 -t 300 -m "$MAP" -k "$T/cold.keys" "${ex[@]}" "$a" 2>>"$T/gen.log")
+		echo "cold-$s 16 1 $line" >>"$T/results"
+		say "  cold: $s, 16 connections, $NCOLD domains: ${line#RESULT }"
+		case $line in *ok=1*) ;; *) say "socketmap bench: cold $s: a wrong reply, an error or unfinished"; FAIL=1 ;; esac
+		COLDRES="$COLDRES$s $line
+"
+	done
+fi
+
 # ---- the table: best run per cell (highest rate; its latencies)
 best() {	# best SERVER CONNS -> "rate p50 p99"
 	awk -v s="$1" -v c="$2" '$1 == s && $2 == c {
@@ -250,4 +293,13 @@ for c in $CONNS; do
 			"$(awk -v a="$rate" -v b="$pr" 'BEGIN { printf b ? "%.2f" : "-", a / (b ? b : 1) }')"
 	done
 done
+if [ "$NCOLD" -gt 0 ]; then
+	echo
+	echo "cold caches: $NCOLD MTA-STS domains (MX, _mta-sts TXT, HTTPS policy fetch each), every one asked once, 16 connections"
+	printf '%-8s %8s %10s %12s %8s %8s\n' server domains secs answers/s p50_us p99_us
+	printf '%s' "$COLDRES" | while read -r s line; do
+		v() { sed -n 's/.* '"$1"'=\([^ ]*\).*/\1/p' <<<"$line"; }
+		printf '%-8s %8s %10s %12s %8s %8s\n' "$s" "$(v answers)" "$(v secs)" "$(v rate)" "$(v p50_us)" "$(v p99_us)"
+	done
+fi
 exit "${FAIL:-0}"
