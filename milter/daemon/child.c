@@ -72,6 +72,8 @@ static int reload(const char *path)
 	    p->policy_socket_timeout != old->policy_socket_timeout)
 		log_warn("policy_socket, policy_socket_mode and policy_socket_timeout changes take effect only after "
 		    "a restart");
+	if (!same_str(p->metrics, old->metrics) || !same_str(p->control_socket, old->control_socket))
+		log_warn("metrics and control_socket changes take effect only after a restart");
 	log_set_level(p->log_level);
 	current_set(p);
 	netctx_purge();         /* answers found under the old settings */
