@@ -70,6 +70,24 @@ static void one(struct mbuf *b, const char *name, const char *type, const char *
 	put(b, "tlspolicy_%s %llu\n", name, v);
 }
 
+/* a label value: backslash, double quote and newline escaped */
+static void label_escape(const char *s, char *out, size_t outsz)
+{
+	size_t o = 0;
+
+	for (; *s && o + 3 < outsz; s++) {
+		if (*s == '\\' || *s == '"') {
+			out[o++] = '\\';
+			out[o++] = *s;
+		} else if (*s == '\n') {
+			out[o++] = '\\';
+			out[o++] = 'n';
+		} else
+			out[o++] = *s;
+	}
+	out[o] = '\0';
+}
+
 static void histogram(struct mbuf *b, enum stats_hist h)
 {
 	const char *k = stats_hist_name(h);
@@ -126,6 +144,25 @@ char *metrics_render(size_t *len)
 	    (unsigned long long)stats_get(STAT_RT_INFEASIBLE));
 	put(&b, "tlspolicy_requiretls_checks_total{result=\"error\"} %llu\n",
 	    (unsigned long long)stats_get(STAT_RT_CHECK_ERRORS));
+	head(&b, "requiretls_checks_by_method_total", "counter",
+	    "REQUIRETLS feasibility checks by the evidence found (method) and result.");
+	static const char *const res[3] = { "feasible", "infeasible", "error" };
+	for (int m = 0; m < STATS_METHODS; m++)
+		for (int r = 0; r < 3; r++)
+			put(&b, "tlspolicy_requiretls_checks_by_method_total{method=\"%s\",result=\"%s\"} %llu\n",
+			    stats_method_name(m), res[r], (unsigned long long)stats_check_get(m, r));
+	head(&b, "rule_verdicts_total", "counter",
+	    "Verdicts by rule (the rule's name in the config, else its key) and verdict.");
+	for (int i = 0; i <= STATS_RULES; i++) {
+		const char *name = stats_rule_name(i);
+		char esc[600];
+		if (!name)
+			continue;
+		label_escape(name, esc, sizeof(esc));
+		for (int v = 0; v < STATS_VERDICTS; v++)
+			put(&b, "tlspolicy_rule_verdicts_total{rule=\"%s\",verdict=\"%s\"} %llu\n", esc,
+			    stats_verdict_name(v), (unsigned long long)stats_rule_get(i, v));
+	}
 	head(&b, "socketmap_answers_total", "counter", "Socketmap answers by map and answer.");
 	for (int m = 0; m < STATS_MAPS; m++)
 		for (int a = 0; a < STATS_ANSWERS; a++)

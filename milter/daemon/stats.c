@@ -1,6 +1,7 @@
 /*
  * stats - counters (see stats.h).  Every update is a relaxed atomic add.
  */
+#include <stdlib.h>
 #include <string.h>
 
 #include "daemon/stats.h"
@@ -32,6 +33,18 @@ static const char *const hist_names[STATS_HISTS] = { "feasible", "socketmap" };
 const double stats_bucket_le[STATS_BUCKETS] = {
 	0.0005, 0.001, 0.005, 0.01, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 10, 1e300
 };
+
+static const char *const method_names[STATS_METHODS] = {
+	"dnssec", "mta-sts", "dnssec+probe", "mta-sts+probe", "none"
+};
+static uint64_t checks[STATS_METHODS][3];
+
+struct rule_slot {
+	char *name;                 /* claimed once (CAS), never freed */
+	uint64_t n[STATS_VERDICTS];
+};
+static struct rule_slot rules[STATS_RULES + 1];       /* the last: "other" */
+static char other_name[] = "other";
 
 #define ADD(x) __atomic_add_fetch(&(x), 1, __ATOMIC_RELAXED)
 #define GET(x) __atomic_load_n(&(x), __ATOMIC_RELAXED)
@@ -112,3 +125,72 @@ void stats_loaded(time_t t)
 }
 time_t stats_loaded_get(void) { return (time_t)GET(loaded_at); }
 time_t stats_started_get(void) { return (time_t)GET(started_at); }
+
+/* FNV-1a of the label's first len bytes */
+static unsigned hash_label(const char *s, size_t len)
+{
+	unsigned h = 2166136261u;
+
+	for (size_t i = 0; i < len; i++)
+		h = (h ^ (unsigned char)s[i]) * 16777619u;
+	return h;
+}
+
+void stats_rule_verdict(const char *label, int verdict)
+{
+	const char *paren = label ? strstr(label, " (") : NULL;
+	size_t len;
+
+	if (!label || verdict < 0 || verdict >= STATS_VERDICTS)
+		return;
+	/* "NAME (FILE:LINE)": the last " (" starts the place */
+	for (const char *p = paren; p; p = strstr(p + 2, " ("))
+		paren = p;
+	len = paren ? (size_t)(paren - label) : strlen(label);
+	unsigned h = hash_label(label, len);
+	for (unsigned i = 0; i < STATS_RULES; i++) {
+		struct rule_slot *sl = &rules[(h + i) % STATS_RULES];
+		char *name = __atomic_load_n(&sl->name, __ATOMIC_ACQUIRE);
+		if (!name) {
+			char *mine = strndup(label, len), *expected = NULL;
+			if (!mine)
+				break;
+			if (__atomic_compare_exchange_n(&sl->name, &expected, mine, 0, __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE))
+				name = mine;
+			else {
+				free(mine);
+				name = expected;
+			}
+		}
+		if (strncmp(name, label, len) == 0 && name[len] == '\0') {
+			ADD(sl->n[verdict]);
+			return;
+		}
+	}
+	ADD(rules[STATS_RULES].n[verdict]);
+}
+
+const char *stats_rule_name(int i)
+{
+	if (i == STATS_RULES) {     /* "other" shows once it counted something */
+		for (int v = 0; v < STATS_VERDICTS; v++)
+			if (GET(rules[i].n[v]))
+				return other_name;
+		return NULL;
+	}
+	return __atomic_load_n(&rules[i].name, __ATOMIC_ACQUIRE);
+}
+uint64_t stats_rule_get(int i, int verdict) { return GET(rules[i].n[verdict]); }
+
+void stats_check(const char *method, int result)
+{
+	int m = STATS_METHODS - 1;
+
+	for (int i = 0; method && i < STATS_METHODS; i++)
+		if (strcmp(method, method_names[i]) == 0)
+			m = i;
+	if (result >= 0 && result < 3)
+		ADD(checks[m][result]);
+}
+uint64_t stats_check_get(int method, int result) { return GET(checks[method][result]); }
+const char *stats_method_name(int method) { return method_names[method]; }

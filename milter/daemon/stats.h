@@ -32,6 +32,24 @@ uint64_t stats_verdict_get(enum stats_stage st, int verdict);
 const char *stats_stage_name(enum stats_stage st);
 const char *stats_verdict_name(int verdict);
 
+/* Verdicts by rule: the rule's label without its " (FILE:LINE)" (the name
+ * given in the config, else "sender example.com"): the config bounds the
+ * set; at most STATS_RULES distinct labels over the process's life (reloads
+ * included), later ones count as "other".  Lock-free (a CAS claims a slot). */
+#define STATS_RULES 256
+void stats_rule_verdict(const char *label, int verdict);
+/* Slot i: its label (NULL: unused) and counts; for the metrics writer. */
+const char *stats_rule_name(int i);
+uint64_t stats_rule_get(int i, int verdict);
+
+/* REQUIRETLS feasibility checks by method (feasible_result.method: dnssec,
+ * mta-sts, dnssec+probe, mta-sts+probe, none) and result (0 feasible,
+ * 1 infeasible, 2 error). */
+#define STATS_METHODS 5
+void stats_check(const char *method, int result);
+uint64_t stats_check_get(int method, int result);
+const char *stats_method_name(int method);
+
 /* REQUIRETLS: a message flagged (at end of message, headers added), counted
  * once per trigger bit of enum requiretls_trigger that flagged it. */
 #define STATS_TRIGGERS 4

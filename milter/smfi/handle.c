@@ -72,6 +72,8 @@ static sfsistat answer(const struct mctx *m, struct session *s, const struct pol
 		m->ops->report(m->ctx, 0, line);
 		stats_add(verdict_stat[d->v[i].verdict]);
 		stats_verdict(stage, (int)d->v[i].verdict);
+		if (d->v[i].rule)
+			stats_rule_verdict(d->v[i].rule->label, (int)d->v[i].verdict);
 	}
 	enum decide_outcome o = decide_outcome(d);
 	if (o == DECIDE_ACCEPT)
@@ -201,6 +203,7 @@ static void report_check(const struct mctx *m, const char *domain, const struct 
 	m->ops->report(m->ctx, fr->status == FEASIBLE_TEMP, line);
 	stats_add(fr->status == FEASIBLE_YES ? STAT_RT_FEASIBLE : fr->status == FEASIBLE_NO ? STAT_RT_INFEASIBLE :
 	    STAT_RT_CHECK_ERRORS);
+	stats_check(fr->method, fr->status == FEASIBLE_YES ? 0 : fr->status == FEASIBLE_NO ? 1 : 2);
 }
 
 /* Check one domain and report the check's line. */
