@@ -240,6 +240,19 @@ t1=$(metric tlspolicy_policy_loaded_timestamp_seconds "$T/m3.txt")
 [ "$(metric tlspolicy_messages_total "$T/m3.txt")" = "$msgs" ] && ok "a reload keeps the counters" ||
 	notok "a reload keeps the counters"
 
+# ---- the unit file: Type=notify, reload by SIGHUP, verified by systemd ----
+U=$TP_SRCDIR/etc/tlspolicy-milter.service
+grep -q '^Type=notify$' "$U" && grep -q '^ExecReload=/bin/kill -HUP \$MAINPID$' "$U" &&
+	ok "the unit is Type=notify with ExecReload=/bin/kill -HUP \$MAINPID" || notok "the unit is Type=notify with ExecReload"
+if command -v systemd-analyze >/dev/null 2>&1; then
+	# the installed paths point at the build; man pages are not installed here
+	sed -e "s|/usr/sbin/tlspolicy-milter|$BIN|g" -e '/^Documentation=/d' "$U" >"$T/tlspolicy-milter.service"
+	systemd-analyze verify "$T/tlspolicy-milter.service" >"$T/verify.out" 2>&1 && [ ! -s "$T/verify.out" ] &&
+		ok "systemd-analyze verify passes the unit" || { notok "systemd-analyze verify passes the unit"; diagfile "$T/verify.out"; }
+else
+	notok "systemd-analyze verify passes the unit" "systemd-analyze is not installed"
+fi
+
 # ---- stop: STOPPING=1, sockets removed ----
 kill -TERM "$DPID"
 wait_gone "$DPID" 20 && wait "$DPID"
