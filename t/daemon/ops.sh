@@ -11,7 +11,9 @@
 # hammers the port during the load and the load still gets every reply
 # right; the SIGUSR1 line has the same numbers; a socketmap lookup seeds the
 # cache, --cache dump shows it, --cache purge DOMAIN drops it, --cache purge
-# drops all; the control socket is 0600, owned by the daemon's user, and
+# drops all; a policy in the MTA-STS store is listed, purged and the store
+# read offline with sqlite3; the control socket is 0600, owned by the
+# daemon's user, and
 # another user cannot use it.
 . "${TP_SRCDIR:-$(cd "$(dirname "$0")/../.." && pwd)}/t/daemon/lib.sh"
 
@@ -30,6 +32,7 @@ user = "nobody";
 group = "nogroup";
 pidfile = "$T/ops.pid";
 dns = { resolver = "127.0.0.1"; trust_anchor_file = "$T/anchor"; timeout = 1; };
+mta_sts = { store = "$T/sts/sts.db"; };
 profiles = { tls = { encrypted = true; }; };
 rules = (
   { name = "alpha-out"; sender = "alpha.example"; require = "tls"; },
@@ -37,6 +40,7 @@ rules = (
 );
 EOC
 chmod 644 "$T/ops.conf"
+mkdir "$T/sts" && chown nobody:nogroup "$T/sts"
 
 # metric NAME_WITH_LABELS FILE: its value ("" if absent)
 metric() { grep -F "$1 " "$2" | grep -v '^#' | awk '{ print $NF }' | head -n 1; }
@@ -195,6 +199,22 @@ n_ans=$(grep -F 'tlspolicy_socketmap_answers_total{map="tls",' "$T/m2.txt" | awk
 "$BIN" -c "$T/ops.conf" --cache dump >"$T/dump2.out" 2>&1
 ! grep -q 'seeded.example ' "$T/dump2.out" && grep -q '^cache ob:other-seed.example ' "$T/dump2.out" &&
 	ok "dump after purge DOMAIN: gone, the other stays" || { notok "dump after purge DOMAIN"; diagfile "$T/dump2.out"; }
+# the MTA-STS store: a policy stored (as the daemon would), listed, purged, read offline
+NL="'||char(10)||'"
+setpriv --reuid=nobody --regid=nogroup --clear-groups sqlite3 "$T/sts/sts.db" \
+    "INSERT INTO mtasts_policy VALUES('stored.example', 'id20261203', 'enforce', 86400, 'mx.stored.example',
+     strftime('%s', 'now'), 'version: STSv1${NL}mode: enforce${NL}mx: mx.stored.example${NL}max_age: 86400${NL}')" \
+    >"$T/sqlite.out" 2>&1 || { notok "a policy is stored in the MTA-STS store"; diagfile "$T/sqlite.out"; }
+"$BIN" -c "$T/ops.conf" --cache dump >"$T/dump3.out" 2>&1
+grep -q '^mta-sts stored.example id=id20261203 fetched_at=[0-9]* expired=no$' "$T/dump3.out" &&
+    tail -n 1 "$T/dump3.out" | grep -q ', 1 stored MTA-STS policies$' &&
+	ok "--cache dump lists the stored MTA-STS policy" || { notok "--cache dump lists the stored MTA-STS policy"; diagfile "$T/dump3.out"; }
+"$BIN" -c "$T/ops.conf" --cache purge stored.example >"$T/purge4.out" 2>&1 &&
+    grep -q '^ok purged 0 cache entries, 1 stored MTA-STS policies for stored.example$' "$T/purge4.out" &&
+	ok "--cache purge DOMAIN deletes the stored MTA-STS policy" || { notok "--cache purge DOMAIN deletes the stored MTA-STS policy"; diagfile "$T/purge4.out"; }
+left=$(sqlite3 -readonly "$T/sts/sts.db" "SELECT count(*) FROM mtasts_policy" 2>&1)
+[ "$left" = 0 ] && ok "the store read offline (sqlite3 -readonly) is empty after the purge" ||
+	notok "the store read offline is empty after the purge" "got: $left"
 "$BIN" -c "$T/ops.conf" --cache purge >"$T/purge2.out" 2>&1 && grep -q '^ok purged 1 cache entries' "$T/purge2.out" &&
     "$BIN" -c "$T/ops.conf" --cache dump 2>&1 | tail -n 1 | grep -q '^ok 0 cache entries' &&
 	ok "--cache purge drops all" || { notok "--cache purge drops all"; diagfile "$T/purge2.out"; }
