@@ -13,8 +13,8 @@
 # cache, --cache dump shows it, --cache purge DOMAIN drops it, --cache purge
 # drops all; a policy in the MTA-STS store is listed, purged and the store
 # read offline with sqlite3; the control socket is 0600, owned by the
-# daemon's user, and
-# another user cannot use it.
+# daemon's user, and another user cannot use it; the unit file is Type=notify
+# and passes systemd-analyze verify.
 . "${TP_SRCDIR:-$(cd "$(dirname "$0")/../.." && pwd)}/t/daemon/lib.sh"
 
 ip link set lo up
