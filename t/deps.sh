@@ -7,7 +7,8 @@ set -eu
 
 BUILD="build-essential autoconf automake libtool pkg-config
   libmilter-dev libconfig-dev libpcre2-dev
-  libunbound-dev libevent-dev nettle-dev libssl-dev libcurl4-openssl-dev libsqlite3-dev"
+  libunbound-dev libevent-dev nettle-dev libssl-dev libcurl4-openssl-dev libsqlite3-dev
+  libmicrohttpd-dev libsystemd-dev"
 TEST="postfix swaks libnet-ssleay-perl libio-socket-ssl-perl miltertest
   openssl iproute2 util-linux procps m4 libwrap0 liblockfile1 ca-certificates
   unbound ldnsutils bind9-dnsutils nginx-light curl python3 python3-aiosmtpd dns-root-data

@@ -30,6 +30,7 @@ static const char *const top_keys[] = {
 	"mta", "mta_timeout",
 	"policy_socket", "policy_socket_mode", "policy_socket_timeout",    /* the socketmap listener */
 	"testing_header",           /* testing mode's header field (policy/testing_notes.h) */
+	"metrics", "control_socket",                                        /* operations */
 	NULL,
 };
 static const char *const log_keys[] = { "facility", "level", NULL };
@@ -142,6 +143,25 @@ static void load_settings(struct cfg *c, config_setting_t *root)
 		else
 			p->policy_socket_timeout = (int)pt;
 	}
+	/* the Prometheus endpoint: TCP only (a scraper connects over the network) */
+	if ((v = cfg_string(c, root, "metrics", &s)) != NULL) {
+		if (strncmp(v, "inet:", 5) != 0 && strncmp(v, "inet6:", 6) != 0)
+			CFG_ERR(c, s, "metrics '%s': expected inet:PORT@HOST or inet6:PORT@HOST", v);
+		else
+			check_socket(c, s, "metrics", v);
+		if ((p->socket && strcmp(v, p->socket) == 0) || (p->policy_socket && strcmp(v, p->policy_socket) == 0))
+			CFG_ERR(c, s, "metrics '%s': the same as another socket", v);
+		p->metrics = cfg_strdup(c, s, v);
+	}
+	/* the control socket (--cache): a unix socket path */
+	if ((v = cfg_string(c, root, "control_socket", &s)) != NULL) {
+		if (v[0] != '/')
+			CFG_ERR(c, s, "control_socket '%s': expected an absolute path", v);
+		else if (strlen(v) >= 108)
+			CFG_ERR(c, s, "control_socket '%s': the path is too long", v);
+		p->control_socket = cfg_strdup(c, s, v);
+		p->control_socket_set = 1;
+	}
 	if ((v = cfg_string(c, root, "user", &s)) != NULL) {
 		if (!getpwnam(v))
 			CFG_ERR(c, s, "user '%s' does not exist", v);
@@ -156,6 +176,19 @@ static void load_settings(struct cfg *c, config_setting_t *root)
 		if (v[0] != '/')
 			CFG_ERR(c, s, "pidfile '%s': the path must be absolute", v);
 		p->pidfile = cfg_strdup(c, s, v);
+	}
+	/* no control_socket: beside the pidfile, else in /run/tlspolicy-milter */
+	if (!p->control_socket) {
+		char def[108];
+		const char *slash = p->pidfile ? strrchr(p->pidfile, '/') : NULL;
+		int n;
+		if (slash)
+			n = snprintf(def, sizeof(def), "%.*s/tlspolicy-milter.control", (int)(slash - p->pidfile),
+			    p->pidfile);
+		else
+			n = snprintf(def, sizeof(def), "%s", CONFIG_DEFAULT_CONTROL_SOCKET);
+		if (n > 0 && (size_t)n < sizeof(def))
+			p->control_socket = cfg_strdup(c, s, def);
 	}
 	p->log_facility = log_facility_parse("mail");
 	p->log_level = LOG_LVL_INFO;

@@ -12,6 +12,7 @@
 
 #define CONFIG_DEFAULT_FILE SYSCONFDIR "/tlspolicy-milter.conf"
 #define CONFIG_DEFAULT_SOCKET "inet:8895@127.0.0.1"
+#define CONFIG_DEFAULT_CONTROL_SOCKET "/run/tlspolicy-milter/control.sock"
 /* The MTA side may be silent this long (seconds): a large message uploads
  * while the milter waits for end-of-message, as it skips header and body. */
 #define CONFIG_DEFAULT_MTA_TIMEOUT 3600

@@ -63,6 +63,8 @@ static void policy_free(struct ruleset *p)
 	free(p->file);
 	free(p->socket);
 	free(p->policy_socket);
+	free(p->metrics);
+	free(p->control_socket);
 	free(p->user);
 	free(p->group);
 	free(p->pidfile);
@@ -215,6 +217,10 @@ void ruleset_summary(const struct ruleset *p, FILE *fp)
 	    modes[p->mode], actions[p->action], on_error[p->on_error]);
 	if (p->policy_socket)
 		fprintf(fp, "  policy_socket %s (socketmap)\n", p->policy_socket);
+	if (p->metrics)
+		fprintf(fp, "  metrics %s (GET /metrics)\n", p->metrics);
+	if (p->control_socket)
+		fprintf(fp, "  control_socket %s\n", p->control_socket);
 	fprintf(fp, "  %zu profiles, %zu rules\n", p->nprofiles, p->nrules);
 	if (p->requiretls.enabled)
 		fprintf(fp, "  requiretls: address tag %s, header %s, trace %s, %zu content rules\n",

@@ -127,6 +127,9 @@ struct ruleset {
 	char *policy_socket;        /* the socketmap listener; NULL = none (restart to change) */
 	int policy_socket_mode;     /* -1 = leave as created */
 	int policy_socket_timeout;  /* seconds an idle or unfinished request may wait */
+	char *metrics;              /* Prometheus endpoint "inet:PORT@HOST"; NULL = off (restart to change) */
+	char *control_socket;       /* unix socket path for --cache; NULL = none (restart to change) */
+	int control_socket_set;     /* control_socket was given (else derived: a failure only warns) */
 	enum tls_mta mta;
 
 	char *testing_header;       /* field name for would-verdicts (policy/testing_notes.h); NULL = off */

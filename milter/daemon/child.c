@@ -28,6 +28,8 @@
 #include "daemon/current.h"
 #include "daemon/privs.h"
 #include "daemon/stats.h"
+#include "daemon/metrics.h"
+#include "daemon/ctl.h"
 #include "daemon/supervise.h"
 #include "daemon/netctx.h"
 #include "socketmap/smap_server.h"
@@ -50,7 +52,7 @@ static int same_str(const char *a, const char *b)
 	return a == b || (a && b && strcmp(a, b) == 0);
 }
 
-static void reload(const char *path)
+static int reload(const char *path)
 {
 	struct ruleset *old = current_get(), *p;
 
@@ -59,7 +61,7 @@ static void reload(const char *path)
 		stats_add(STAT_RELOAD_FAILURES);
 		log_err("reload of %s failed: keeping the previous policy", path);
 		ruleset_unref(old);
-		return;
+		return -1;
 	}
 	if (!same_str(p->socket, old->socket) || !same_str(p->user, old->user) || !same_str(p->group, old->group) ||
 	    !same_str(p->pidfile, old->pidfile) || p->socket_mode != old->socket_mode ||
@@ -70,12 +72,16 @@ static void reload(const char *path)
 	    p->policy_socket_timeout != old->policy_socket_timeout)
 		log_warn("policy_socket, policy_socket_mode and policy_socket_timeout changes take effect only after "
 		    "a restart");
+	if (!same_str(p->metrics, old->metrics) || !same_str(p->control_socket, old->control_socket))
+		log_warn("metrics and control_socket changes take effect only after a restart");
 	log_set_level(p->log_level);
 	current_set(p);
 	netctx_purge();         /* answers found under the old settings */
 	stats_add(STAT_RELOADS);
+	stats_loaded(time(NULL));
 	log_info("reloaded %s: %zu profiles, %zu rules", path, p->nprofiles, p->nrules);
 	ruleset_unref(old);
+	return 0;
 }
 
 static int milter_status;
@@ -142,6 +148,7 @@ int child_run(int ctl, void *arg)
 		log_warn("running as root: set user = \"...\"; in %s", a->path);
 	log_set_level(p->log_level);
 	current_set(p);
+	stats_loaded(time(NULL));
 
 	if (pipe(milter_done) < 0) {
 		log_err("pipe: %s", strerror(errno));
@@ -155,6 +162,21 @@ int child_run(int ctl, void *arg)
 			log_err("cannot serve policy_socket %s: %s", s->policy_socket, err);
 			return 1;
 		}
+	}
+	/* operations: metrics and the control socket (each its own thread) */
+	struct metrics *metrics = NULL;
+	struct ctl_server *ctl_srv = NULL;
+	if (a->metrics_fd >= 0) {
+		char err[256];
+		if (!(metrics = metrics_start(a->metrics_fd, err, sizeof(err)))) {
+			log_err("cannot serve metrics %s: %s", s->metrics, err);
+			return 1;
+		}
+	}
+	if (a->ctl_fd >= 0) {
+		char err[256];
+		if (!(ctl_srv = ctl_server_start(a->ctl_fd, err, sizeof(err))))
+			log_warn("cannot serve the control socket %s: %s", s->control_socket, err);
 	}
 	if (netctx_refresher_start() < 0)
 		log_warn("cannot start the MTA-STS refresh thread: policies are fetched when they are needed");
@@ -185,9 +207,9 @@ int child_run(int ctl, void *arg)
 		if (n < 0 && errno == EINTR)
 			continue;
 		if (n == 1 && c == SUPERVISE_RELOAD)
-			reload(a->path);
+			supervise_reloaded(ctl, reload(a->path) == 0);
 		else if (n == 1 && c == SUPERVISE_STATS)
-			stats_log();
+			metrics_log();
 		else if (n <= 0 || c == SUPERVISE_STOP) {
 			requested = 1;
 			milter_stop();
@@ -199,6 +221,8 @@ int child_run(int ctl, void *arg)
 	struct timespec t0, t1;
 	clock_gettime(CLOCK_MONOTONIC, &t0);
 	netctx_refresher_stop();
+	ctl_server_stop(ctl_srv);
+	metrics_stop(metrics);
 	if (smap && smap_server_stop(smap, SUPERVISE_STOP_SECS * 1000) < 0) {
 		log_err("the socketmap did not stop within %d s: exiting", SUPERVISE_STOP_SECS);
 		_exit(1);

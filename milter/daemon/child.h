@@ -10,6 +10,8 @@ struct child_args {
 	const char *path;               /* absolute config path (reloads run after chdir "/") */
 	const struct ruleset *settings; /* the daemon settings root read; not owned */
 	int smap_fd;                    /* the socketmap listener root opened, or -1 */
+	int metrics_fd;                 /* the metrics listener (metrics.h), or -1 */
+	int ctl_fd;                     /* the control socket (ctl.h), or -1 */
 };
 
 /*

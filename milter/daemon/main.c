@@ -21,6 +21,7 @@
 /* PACKAGE_VERSION comes from configure (DEFS) */
 
 #include <errno.h>
+#include <getopt.h>
 #include <grp.h>
 #include <limits.h>
 #include <pthread.h>
@@ -49,6 +50,7 @@
 #include "daemon/pidfile.h"
 #include "daemon/stats.h"
 #include "daemon/supervise.h"
+#include "daemon/ctl.h"
 #include "config/config.h"
 #include "socketmap/smap_listen.h"
 #include "socketmap/smap_server.h"
@@ -61,6 +63,9 @@ static void usage(FILE *fp)
 	    "       tlspolicy-milter [-c FILE] -q sender=A [rcpt=B ...] [client=IP] [tls_version=TLSv1.3 ...]\n"
 	    "                                         explain the decision for one message (exit 0 accept,\n"
 	    "                                         3 reject, 4 tempfail); see tlspolicy-milter(8)\n"
+	    "       tlspolicy-milter [-c FILE] --cache dump|purge [DOMAIN]\n"
+	    "                                         list or drop the running daemon's cached results\n"
+	    "                                         (control_socket; root or the daemon's user)\n"
 	    "       tlspolicy-milter -V | -h           version | this help\n"
 	    "default FILE: %s\n", CONFIG_DEFAULT_FILE);
 }
@@ -161,9 +166,15 @@ int main(int argc, char **argv)
 {
 	const char *path = CONFIG_DEFAULT_FILE;
 	int opt, foreground = 0, check = 0, explain = 0;
+	const char *cache_cmd = NULL;
+	static const struct option longopts[] = {
+		{ "cache", required_argument, NULL, 'C' },
+		{ NULL, 0, NULL, 0 },
+	};
 
-	while ((opt = getopt(argc, argv, "c:fqthV")) != -1) {
+	while ((opt = getopt_long(argc, argv, "c:fqthV", longopts, NULL)) != -1) {
 		switch (opt) {
+		case 'C': cache_cmd = optarg; break;
 		case 'c': path = optarg; break;
 		case 'f': foreground = 1; break;
 		case 't': check = 1; break;
@@ -172,6 +183,27 @@ int main(int argc, char **argv)
 		case 'h': usage(stdout); return 0;
 		default: usage(stderr); return 2;
 		}
+	}
+	if (cache_cmd) {
+		/* --cache dump | purge [DOMAIN]: a client of the running daemon */
+		char cmd[CTL_LINE_MAX];
+		if ((strcmp(cache_cmd, "dump") != 0 && strcmp(cache_cmd, "purge") != 0) || argc - optind > 1 ||
+		    (argc - optind == 1 && strcmp(cache_cmd, "purge") != 0) || explain || check) {
+			usage(stderr);
+			return 2;
+		}
+		snprintf(cmd, sizeof(cmd), "%s%s%s", cache_cmd, optind < argc ? " " : "", optind < argc ? argv[optind] : "");
+		log_stderr_only();
+		struct ruleset *s = load(path, 1, 1);
+		if (!s) {
+			fprintf(stderr, "tlspolicy-milter: %s has errors\n", path);
+			return 1;
+		}
+		int status = s->control_socket ? ctl_client(s->control_socket, cmd) : 1;
+		if (!s->control_socket)
+			fprintf(stderr, "tlspolicy-milter: no control_socket (set one in %s)\n", path);
+		ruleset_unref(s);
+		return status;
 	}
 	if (optind != argc && !explain) {
 		usage(stderr);
@@ -208,7 +240,7 @@ int main(int argc, char **argv)
 		fprintf(stderr, "tlspolicy-milter: %s: %s\n", path, strerror(errno));
 		return 1;
 	}
-	struct child_args args = { abspath, s, -1 };
+	struct child_args args = { abspath, s, -1, -1, -1 };
 
 	log_open(s->log_facility, foreground);
 	log_set_level(s->log_level);
@@ -236,6 +268,33 @@ int main(int argc, char **argv)
 			return 1;
 	}
 	args.smap_fd = smap_fd;
+	/* operations: the metrics port and the control socket, opened as root too */
+	if (s->metrics) {
+		char err[256];
+		if ((args.metrics_fd = smap_listen_open(s->metrics, err, sizeof(err))) < 0) {
+			log_err("cannot open metrics %s: %s", s->metrics, err);
+			return 1;
+		}
+	}
+	char ctl_spec[128] = "";
+	if (s->control_socket) {
+		char err[256];
+		snprintf(ctl_spec, sizeof(ctl_spec), "unix:%s", s->control_socket);
+		/* 0600 before anyone can connect: umask while it is made */
+		mode_t um = umask(0177);
+		args.ctl_fd = smap_listen_open(ctl_spec, err, sizeof(err));
+		umask(um);
+		if (args.ctl_fd < 0 && s->control_socket_set) {
+			log_err("cannot open control_socket %s: %s", s->control_socket, err);
+			return 1;
+		}
+		if (args.ctl_fd < 0) {
+			log_warn("no control socket (--cache): cannot open %s: %s; set control_socket", s->control_socket,
+			    err);
+			ctl_spec[0] = '\0';
+		} else if (fix_socket(s, ctl_spec, 0600) < 0)
+			return 1;
+	}
 	/* the default for libmilter's threads in the child (inherited by fork) */
 	pthread_attr_t attr;
 	pthread_attr_init(&attr);
@@ -251,6 +310,10 @@ int main(int argc, char **argv)
 
 	if (s->policy_socket)
 		smap_listen_close(smap_fd, s->policy_socket);
+	if (args.metrics_fd >= 0)
+		close(args.metrics_fd);
+	if (ctl_spec[0])
+		smap_listen_close(args.ctl_fd, ctl_spec);
 
 	pidfile_remove(s->pidfile, getpid());
 	ruleset_unref(s);

@@ -82,6 +82,11 @@ void netctx_purge(void)
 		cache_purge_if(shared_cache, NULL, NULL);
 }
 
+struct cache *netctx_cache(void)
+{
+	return __atomic_load_n(&shared_cache, __ATOMIC_ACQUIRE);
+}
+
 struct ruleset *netctx_load(const char *path, struct diag *d)
 {
 	struct ruleset *p = config_load(path, d);

@@ -13,6 +13,7 @@
 #include <stddef.h>
 
 struct ruleset;
+struct cache;
 
 /*
  * netctx_attach - give p (not yet shared) its network context when
@@ -33,6 +34,10 @@ void netctx_always(int on);
 
 /* netctx_purge - forget every cached answer (after a reload). */
 void netctx_purge(void);
+
+/* netctx_cache - the daemon-wide result cache, or NULL before the first
+ * snapshot that needed one (for metrics and the control socket). */
+struct cache *netctx_cache(void);
 
 /*
  * netctx_refresher_start - a thread that, every mta_sts.refresh seconds of

@@ -4,6 +4,11 @@
  * The parent runs no threads and no libmilter code: a self-pipe turns
  * SIGHUP, SIGTERM, SIGINT, SIGUSR1 and SIGCHLD into bytes, and one poll()
  * loop reads them and the socketpair to the child.
+ *
+ * systemd (Type=notify) hears from the parent, its main pid: READY=1 when
+ * the child says it serves, RELOADING=1 when a SIGHUP is passed on and
+ * READY=1 again when the child says the reload is done, STOPPING=1 at a
+ * stop (notify.h; nothing without NOTIFY_SOCKET).
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -18,6 +23,7 @@
 #include <unistd.h>
 
 #include "util/log.h"
+#include "daemon/notify.h"
 #include "daemon/supervise.h"
 
 static int supervise_sigpipe[2] = { -1, -1 };
@@ -75,6 +81,22 @@ int supervise_ready(int fd)
 	unsigned char c = SUPERVISE_READY;
 
 	return send(fd, &c, 1, MSG_NOSIGNAL) == 1 ? 0 : -1;
+}
+
+int supervise_reloaded(int fd, int ok)
+{
+	unsigned char c = ok ? SUPERVISE_RELOADED : SUPERVISE_RELOAD_FAILED;
+
+	return send(fd, &c, 1, MSG_NOSIGNAL) == 1 ? 0 : -1;
+}
+
+/* the monotonic clock in microseconds, as systemd wants it with RELOADING=1 */
+static unsigned long long supervise_usec(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (unsigned long long)ts.tv_sec * 1000000ULL + (unsigned long long)ts.tv_nsec / 1000;
 }
 
 /* One request to the child; a child that is gone shows up as SIGCHLD. */
@@ -182,7 +204,13 @@ int supervise_run(int (*child)(int fd, void *arg), void *arg)
 			ssize_t k = read(supervise_sigpipe[0], sigs, sizeof(sigs));
 			for (ssize_t i = 0; i < k; i++) {
 				switch (sigs[i]) {
-				case SIGHUP: supervise_send(fd, SUPERVISE_RELOAD); break;
+				case SIGHUP:
+					if (!stopping && fd >= 0) {
+						notify_send("RELOADING=1\nSTATUS=reloading the policy\nMONOTONIC_USEC=%llu",
+						    supervise_usec());
+						supervise_send(fd, SUPERVISE_RELOAD);
+					}
+					break;
 				case SIGUSR1: supervise_send(fd, SUPERVISE_STATS); break;
 				case SIGCHLD:
 					if (waitpid(pid, &status, WNOHANG) == pid)
@@ -191,6 +219,7 @@ int supervise_run(int (*child)(int fd, void *arg), void *arg)
 				default:    /* SIGTERM, SIGINT */
 					if (!stopping) {
 						log_info("stopping on signal %d", sigs[i]);
+						notify_send("STOPPING=1\nSTATUS=stopping (signal %d)", sigs[i]);
 						stopping = 1;
 						deadline = supervise_now() + SUPERVISE_STOP_SECS + SUPERVISE_KILL_GRACE;
 						supervise_send(fd, SUPERVISE_STOP);
@@ -204,8 +233,12 @@ int supervise_run(int (*child)(int fd, void *arg), void *arg)
 		if (n > 0 && fd >= 0 && (pfd[1].revents & (POLLIN | POLLHUP | POLLERR))) {
 			unsigned char c;
 			ssize_t k = recv(fd, &c, 1, MSG_DONTWAIT);
-			if (k == 1 && c == SUPERVISE_READY && !ready) {
+			if (k == 1 && (c == SUPERVISE_RELOADED || c == SUPERVISE_RELOAD_FAILED) && !stopping) {
+				notify_send("READY=1\nSTATUS=serving (pid %ld); last reload %s", (long)pid,
+				    c == SUPERVISE_RELOADED ? "ok" : "failed: the previous policy stays");
+			} else if (k == 1 && c == SUPERVISE_READY && !ready) {
 				ready = 1;
+				notify_send("READY=1\nSTATUS=serving (pid %ld)", (long)pid);
 				if (supervise_detach_fd >= 0) {
 					(void)!write(supervise_detach_fd, "0", 1);
 					close(supervise_detach_fd);

@@ -23,6 +23,8 @@ enum supervise_msg {
 	SUPERVISE_STATS = 'S',      /* SIGUSR1 */
 	SUPERVISE_STOP = 'T',       /* SIGTERM, SIGINT */
 	SUPERVISE_READY = 'r',      /* the child loaded its policy and serves */
+	SUPERVISE_RELOADED = 'l',   /* child -> parent: a reload is done (the new policy is in force) */
+	SUPERVISE_RELOAD_FAILED = 'f',  /* child -> parent: a reload failed (the old policy stays) */
 };
 
 /* The child's deadline for libmilter to return after a stop (see main.c). */
@@ -52,5 +54,7 @@ int supervise_run(int (*child)(int fd, void *arg), void *arg);
 /* Child side: tell the parent the milter serves (and release a waiting
  * supervise_detach).  Returns 0 or -1. */
 int supervise_ready(int fd);
+/* Child side: tell the parent how a reload ended (for systemd). */
+int supervise_reloaded(int fd, int ok);
 
 #endif

@@ -71,6 +71,9 @@ static sfsistat answer(const struct mctx *m, struct session *s, const struct pol
 		decide_verdict_format(&d->v[i], stage, &s->msg.facts, rcpt, line, sizeof(line));
 		m->ops->report(m->ctx, 0, line);
 		stats_add(verdict_stat[d->v[i].verdict]);
+		stats_verdict(stage, (int)d->v[i].verdict);
+		if (d->v[i].rule)
+			stats_rule_verdict(d->v[i].rule->label, (int)d->v[i].verdict);
 	}
 	enum decide_outcome o = decide_outcome(d);
 	if (o == DECIDE_ACCEPT) {
@@ -207,12 +210,15 @@ static void report_check(const struct mctx *m, const char *domain, const struct 
 	m->ops->report(m->ctx, fr->status == FEASIBLE_TEMP, line);
 	stats_add(fr->status == FEASIBLE_YES ? STAT_RT_FEASIBLE : fr->status == FEASIBLE_NO ? STAT_RT_INFEASIBLE :
 	    STAT_RT_CHECK_ERRORS);
+	stats_check(fr->method, fr->status == FEASIBLE_YES ? 0 : fr->status == FEASIBLE_NO ? 1 : 2);
 }
 
 /* Check one domain and report the check's line. */
 static void check_domain(const struct mctx *m, struct session *s, const char *domain, struct feasible_result *fr)
 {
+	int64_t t0 = stats_now_usec();
 	feasible_check(s->policy->feasible, domain, fr);
+	stats_observe(STATS_H_FEASIBLE, stats_now_usec() - t0);
 	report_check(m, domain, fr);
 }
 
@@ -268,7 +274,10 @@ static sfsistat eom_feasible(const struct mctx *m, struct session *s)
 		if (!seen)
 			doms[n++] = r->domain;
 	}
+	int64_t t0 = stats_now_usec();
 	feasible_check_many(s->policy->feasible, doms, n, res);
+	if (n)
+		stats_observe(STATS_H_FEASIBLE, stats_now_usec() - t0);
 	for (size_t i = 0; i < n; i++) {
 		struct feasible_result *fr = &res[i];
 		report_check(m, doms[i], fr);
@@ -390,6 +399,7 @@ static sfsistat eom_requiretls(const struct mctx *m, struct session *s)
 	    s->client_addr[0] ? s->client_addr : "-", log_quote(sender, sizeof(sender), s->msg.sender_raw ? s->msg.sender_raw : "-"),
 	    requiretls_plan_triggers(pl, trig, sizeof(trig)), pl->nrcpts, pl->nhdrs, cf->header, pl->why);
 	op->report(m->ctx, 0, line);
+	stats_flagged(pl->triggers);
 	return SMFIS_CONTINUE;
 }
 
