@@ -21,7 +21,9 @@ static struct cache *shared_cache;
 
 static void cache_init(void)
 {
-	struct cache_opts o = { .max_entries = 100000 };
+	/* bounded by memory, not only by count: an outbound entry holds ~3.7 KB
+	 * of fixed-size evidence text (BENCHMARKS.md, "1M cached domains") */
+	struct cache_opts o = { .max_entries = 100000, .max_bytes = (size_t)64 << 20 };
 
 	shared_cache = cache_create(&o);
 }
