@@ -30,6 +30,8 @@
 # shared machine only ever makes a run slower, so the best run is the
 # closest to the undisturbed cost.  The medians of the ratios within a
 # repetition (whose milters ran back to back) are printed beside them.
+# dash (sh t/bench/run.sh) cannot source t/integration/lib.sh
+if [ -z "${BASH_VERSION:-}" ]; then exec bash "$0" "$@"; fi
 
 
 HERE=$(cd "$(dirname "$0")" && pwd)
