@@ -189,8 +189,12 @@ PIDS+=("$LOAD")
 reloads=0 valid=0 bad=0 wrong=0 cur=a fails0=0 k=0 slow=0
 tstart=$(now)
 printf '%s %s %s %s %s\n' 0 "$RSS0" "$THR0" start a >>"$T/rss.txt"
+thup=$(now)
 while kill -0 "$LOAD" 2>/dev/null; do
-	sleep "$RELOAD"
+	# one SIGHUP every RELOAD seconds, or at once when confirming the last
+	# outcome took longer than that
+	w=$(awk -v a="$thup" -v b="$(now)" -v r="$RELOAD" 'BEGIN { w = r - (b - a); printf "%.2f", w > 0 ? w : 0 }')
+	sleep "$w"
 	kill -0 "$LOAD" 2>/dev/null || break
 	if [ $((reloads % 2)) = 0 ]; then
 		[ "$cur" = a ] && cur=b || cur=a
@@ -201,6 +205,7 @@ while kill -0 "$LOAD" 2>/dev/null; do
 		k=$((k + 1))
 		kind=broken
 	fi
+	thup=$(now)
 	kill -HUP "$DPID" || { notok "SIGHUP to the supervisor" "it is gone"; break; }
 	reloads=$((reloads + 1))
 	# wait for the outcome: the new canary, or one more "failed" line
@@ -236,7 +241,7 @@ alive=$(kill -0 "$DPID" 2>/dev/null && [ -d "/proc/$MPID" ] && echo yes || echo 
 [ "$alive" = yes ] && ok "supervisor and milter child still run" || notok "supervisor and milter child still run"
 expect=$(( (reloads + 1) / 2 ))
 if [ "$reloads" -ge 4 ] && [ "$valid" = "$expect" ] && [ "$bad" = $((reloads - expect)) ] && [ "$wrong" = 0 ] && [ "$slow" = 0 ]; then
-	ok "$reloads reloads under load: $valid valid files took effect, $bad broken files kept the old policy"
+	ok "$reloads reloads under load (one every $(awk -v s="$SECS" -v r="$reloads" 'BEGIN { printf "%.1f", s / r }') s): $valid valid files took effect, $bad broken files kept the old policy"
 else
 	notok "$reloads reloads under load: each valid file takes effect, each broken one keeps the old policy" \
 	    "valid took effect: $valid of $expect; broken kept old: $bad; wrong policy after broken: $wrong; no outcome in 60 s: $slow"
