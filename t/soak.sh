@@ -193,7 +193,7 @@ thup=$(now)
 while kill -0 "$LOAD" 2>/dev/null; do
 	# one SIGHUP every RELOAD seconds, or at once when confirming the last
 	# outcome took longer than that
-	w=$(awk -v a="$thup" -v b="$(now)" -v r="$RELOAD" 'BEGIN { w = r - (b - a); printf "%.2f", w > 0 ? w : 0 }')
+	w=$(awk -v a="$thup" -v b="$(now)" -v r="$RELOAD" 'BEGIN { w = r - (b - a); printf "%.2f", (w > 0) ? w : 0 }')
 	sleep "$w"
 	kill -0 "$LOAD" 2>/dev/null || break
 	if [ $((reloads % 2)) = 0 ]; then
