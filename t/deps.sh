@@ -14,7 +14,8 @@ TEST="postfix swaks libnet-ssleay-perl libio-socket-ssl-perl miltertest
   unbound ldnsutils bind9-dnsutils nginx-light curl python3 python3-aiosmtpd dns-root-data
   clang libclang-rt-14-dev valgrind
   sqlite3
-  postfix-mta-sts-resolver"
+  postfix-mta-sts-resolver
+  systemd"
 
 missing=""
 for p in $BUILD $TEST; do

@@ -6,6 +6,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#ifdef __GLIBC__
+#include <malloc.h>
+#endif
 
 #include "policy/ruleset.h"
 
@@ -114,8 +117,16 @@ static void policy_free(struct ruleset *p)
 
 void ruleset_unref(struct ruleset *p)
 {
-	if (p && __atomic_sub_fetch(&p->refs, 1, __ATOMIC_ACQ_REL) == 0)
+	if (p && __atomic_sub_fetch(&p->refs, 1, __ATOMIC_ACQ_REL) == 0) {
 		policy_free(p);
+#ifdef __GLIBC__
+		/* A snapshot is millions of small blocks freed at once, once per
+		 * reload: give the free pages back, or glibc keeps them in every
+		 * arena that held a piece and RSS creeps up reload after reload
+		 * (t/soak.sh, BENCHMARKS.md). */
+		malloc_trim(0);
+#endif
+	}
 }
 
 const struct profile *ruleset_profile(const struct ruleset *p, const char *name)
