@@ -36,6 +36,7 @@
 #     verbatim, relaying everything to its smtp-sink (no STARTTLS)
 #
 # Globals from run.sh: MTAS PKI TP_TMP MTA_PORT SINK_PORT MTA_LOG SINK_DUMP MTA_PID.
+# shellcheck disable=SC2034,SC2154  # run.sh's associative arrays (keys like postfix-ob)
 
 OB_MTAS=''
 OB_DAEMON_PID=''
@@ -77,7 +78,6 @@ ob_prepare() {
 	h1=$(ob_tlsa_hash "$d/dane.crt")
 	[ ${#h1} = 64 ] || tp_die "outbound: no TLSA hash of $d/dane.crt"
 	printf 'forced.example\nforcedplain.example\n' >"$TP_TMP/ob-forced"
-	local p
 	cat >"$TP_TMP/ob-zones" <<-EOF
 		# outbound.sh
 		zone dane.example signed
@@ -108,16 +108,20 @@ ob_prepare() {
 		open.example. MX 10 mx.open.example.
 		mx.open.example. A 127.0.0.67
 	EOF
-	for p in "obsts mx.obmail.example" "obstsbad mx.obother.example" "obstscert mx2.obmail.example" \
-		"obstsplain mx3.obmail.example"; do
-		set -- $p
+	local z mx
+	while read -r z mx; do
 		cat >>"$TP_TMP/ob-zones" <<-EOF
-			zone $1.example unsigned
-			$1.example. MX 10 $2.
-			_mta-sts.$1.example. TXT "v=STSv1; id=ob$1"
-			mta-sts.$1.example. A 127.0.0.66
+			zone $z.example unsigned
+			$z.example. MX 10 $mx.
+			_mta-sts.$z.example. TXT "v=STSv1; id=ob$z"
+			mta-sts.$z.example. A 127.0.0.66
 		EOF
-	done
+	done <<-EOF
+		obsts mx.obmail.example
+		obstsbad mx.obother.example
+		obstscert mx2.obmail.example
+		obstsplain mx3.obmail.example
+	EOF
 }
 
 ob_listening() { tp_ns ss -Hltn "src $1 and sport = :$2" 2>/dev/null | grep -q .; }
@@ -315,7 +319,7 @@ ob_cases() {
 }
 
 ob_postfix_cases() {
-	local L=${MTA_LOG[postfix-ob]} d=$TP_TMP/ob s id=$$
+	local L=${MTA_LOG[postfix-ob]} d=$TP_TMP/ob id=$$
 
 	# submit everything first: the attempts run in parallel
 	ob_submit postfix-ob "a@dane.example" "ob-dane-$id"
