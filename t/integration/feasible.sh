@@ -44,6 +44,8 @@ fv_start() {
 		_mta-sts.ststest.example. TXT "v=STSv1; id=fv2"
 		mta-sts.ststest.example. A 127.0.0.22
 	EOF
+	# the zones of outbound.sh (ob_prepare), if it ran
+	[ ! -s "$TP_TMP/ob-zones" ] || cat "$TP_TMP/ob-zones" >>"$TP_TMP/fv-zones"
 	tp_dnsbed_start "$bed" "$TP_TMP/fv-zones"
 	tp_mtasts_start "$TP_TMP/mtasts" "$PKI" \
 		"127.0.0.21 sts.example version: STSv1\nmode: enforce\nmx: *.mailhost.example\nmax_age: 86400\n" \

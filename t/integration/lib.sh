@@ -259,6 +259,11 @@ tp_sink_message() {
 #                                    its own with FILE bound over /etc/hosts
 #                                    and "hosts: files" in nsswitch.conf (for
 #                                    smtp_host_lookup = native next-hop names)
+#     TP_POSTFIX_LAST_WINS=1         comment out settings that a later line
+#                                    (extra arguments) sets again
+#     TP_POSTFIX_RESOLV=FILE         with TP_POSTFIX_HOSTS: FILE bound over
+#                                    /etc/resolv.conf too (a validating
+#                                    resolver, "options trust-ad")
 tp_postfix_start() {
 	local d=$1 port=$2 milter=$3 relay=$4 certs=$5 l
 	shift 5
@@ -322,6 +327,15 @@ tp_postfix_start() {
 			tp_die "etc/postfix-main.cf has no 'smtpd_milters = inet:127.0.0.1:8895' line to point at the test milter"
 	fi
 	for l in "$@"; do echo "$l" >>"$d/conf/main.cf"; done
+	if [ -n "${TP_POSTFIX_LAST_WINS:-}" ]; then
+		# comment out the earlier settings of a parameter set again later:
+		# Postfix uses the last one anyway, but warns about it in every
+		# process, and with no syslog reader on /dev/log those warnings
+		# fill its queue and block the daemons (smtpd never answers)
+		awk -F'[[:space:]]*=' '{ l[NR] = $0 } /^[a-z_0-9]+[[:space:]]*=/ { last[$1] = NR; name[NR] = $1 }
+			END { for (i = 1; i <= NR; i++) print ((i in name) && last[name[i]] != i ? "# (set again below) " : "") l[i] }' \
+			"$d/conf/main.cf" >"$d/conf/main.cf.new" && mv "$d/conf/main.cf.new" "$d/conf/main.cf"
+	fi
 	tp_ns postfix -c "$d/conf" check >"$d/check.log" 2>&1 || { cat "$d/check.log"; tp_die "postfix check failed ($d)"; }
 	if [ -n "${TP_POSTFIX_HOSTS:-}" ]; then
 		# the master and every daemon it forks stay in this mount namespace;
@@ -329,8 +343,12 @@ tp_postfix_start() {
 		cp "$TP_POSTFIX_HOSTS" "$d/hosts"
 		printf 'hosts: files\npasswd: files\ngroup: files\n' >"$d/nsswitch.conf"
 		# shellcheck disable=SC2016  # $1 is expanded by that sh
+		# TP_POSTFIX_RESOLV=FILE (with TP_POSTFIX_HOSTS): also /etc/resolv.conf
+		: >"$d/resolv.conf"
+		[ -z "${TP_POSTFIX_RESOLV:-}" ] || cp "$TP_POSTFIX_RESOLV" "$d/resolv.conf"
 		tp_ns unshare -m sh -c 'mount --bind "$1/hosts" /etc/hosts && mount --bind "$1/nsswitch.conf" /etc/nsswitch.conf &&
-			exec postfix -c "$1/conf" start' sh "$d" >"$d/start.log" 2>&1 ||
+			{ [ -z "$2" ] || mount --bind "$1/resolv.conf" /etc/resolv.conf; } &&
+			exec postfix -c "$1/conf" start' sh "$d" "${TP_POSTFIX_RESOLV:-}" >"$d/start.log" 2>&1 ||
 			{ cat "$d/start.log"; tp_die "postfix start (private /etc/hosts) failed ($d)"; }
 	else
 		tp_ns postfix -c "$d/conf" start >"$d/start.log" 2>&1 || { cat "$d/start.log"; tp_die "postfix start failed ($d)"; }

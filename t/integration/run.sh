@@ -8,7 +8,9 @@
 #   Then the REQUIRETLS cases of requiretls.sh (their own milter with
 #   requiretls.conf.in, and their own MTAs: see that file), and the
 #   feasibility cases of feasible.sh (the signed DNS bed of t/dnsbed on
-#   127.0.0.1:53, an MTA-STS nginx, a milter with feasible.conf.in).
+#   127.0.0.1:53, an MTA-STS nginx, a milter with feasible.conf.in), and the
+#   outbound policy maps of outbound.sh (a sending Postfix and Sendmail
+#   asking the daemon's policy_socket, receiving MXes on 127.0.0.6x:25).
 #
 # Environment:
 #   TLSPOLICY_MILTER  milter binary (default $TP_BUILDDIR/milter/tlspolicy-milter)
@@ -32,6 +34,8 @@ TP_HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 . "$TP_HERE/requiretls.sh"
 # shellcheck source=t/integration/feasible.sh
 . "$TP_HERE/feasible.sh"
+# shellcheck source=t/integration/outbound.sh
+. "$TP_HERE/outbound.sh"
 
 TP_BUILDDIR=${TP_BUILDDIR:-$PWD}
 TLSPOLICY_MILTER=${TLSPOLICY_MILTER:-$TP_BUILDDIR/milter/tlspolicy-milter}
@@ -105,7 +109,12 @@ done
 rq_start
 # REQUIRETLS feasibility (feasible.sh): the signed DNS bed on 127.0.0.1:53, an
 # MTA-STS nginx, a milter with requiretls.verify and a Postfix and a Sendmail
+ob_prepare   # before fv_start: its zones go into the DNS bed
 fv_start
+# outbound maps (outbound.sh): a daemon with policy_socket on 127.0.0.1:8896
+# (also asked by the smtp-requiretls transport of requiretls.sh's Postfix),
+# a validating unbound, receiving MXes, a sending Postfix and Sendmail
+ob_start
 echo "# servers up; running cases"
 
 for c in "${CASES[@]}"; do
@@ -114,6 +123,7 @@ done
 for mta in $MIN_MTAS; do case_minimal_macros "$mta"; done
 rq_cases
 fv_cases
+ob_cases
 
 # The milter stopped: the MTAs' configured default action (tempfail).
 tp_begin "milter stops cleanly on SIGTERM (within 15 s, exit status 0, no sanitizer report)"
@@ -124,10 +134,11 @@ tp_attach "$MLOG" ""
 tp_end
 rq_milter_stop
 fv_milter_stop
+ob_daemon_stop
 for mta in $MTAS; do case_milter_down "$mta"; done
 
 # Stop the servers now, so the last test point can prove nothing survived.
-for mta in $MTAS $MIN_MTAS $RQ_MTAS $FV_MTAS; do stop_mta "$mta"; done
+for mta in $MTAS $MIN_MTAS $RQ_MTAS $FV_MTAS $OB_MTAS; do stop_mta "$mta"; done
 for e in "${TP_PIDS[@]}"; do
 	[ "${e%%:*}" = "$TP_NS" ] && continue
 	tp_stop_pid "${e%%:*}" "${e#*:}" 10
