@@ -175,15 +175,9 @@ start_milter() {
 	[ "$(cat "/proc/${MPID[$name]}/comm")" = "$(basename "$1" | cut -c1-15)" ] ||
 		tp_die "$name: pid ${MPID[$name]} is not $1"
 	# root opens the socket before the child loads the policy: the socket
-	# accepting is not the daemon serving; its "started" line is
-	if [ "$name" != null ]; then
-		local i=0
-		while ! grep -q "info: started: " "$W/$name.log" 2>/dev/null; do
-			[ $i -lt 1200 ] || tp_die "$name did not log 'started'"
-			sleep 0.1
-			i=$((i + 1))
-		done
-	fi
+	# accepting is not the daemon serving; one whole session answered is
+	tp_ns "$GEN" -c 1 -s 1 -m 1 -t 120 --tls tls "inet:${PORT[$name]}@127.0.0.1" >"$W/$name.first" 2>&1 ||
+		{ cat "$W/$name.first" "$W/$name.log" >&2; tp_die "$name did not serve a first session"; }
 	LOADT[$name]=$(awk -v s="$s" -v e="$(date +%s.%N)" 'BEGIN { printf "%.3f", e - s }')
 	# tlspolicy-milter is a supervising parent and a child that does the
 	# work (and holds the policy): measure CPU, memory and profiles there
