@@ -16,6 +16,11 @@ HARNESSES += fuzz_tlsfacts
 HARNESSES += fuzz_reply
 HARNESSES += fuzz_config
 HARNESSES += fuzz_content
+HARNESSES += fuzz_dns_rdata
+HARNESSES += fuzz_mtasts_txt
+HARNESSES += fuzz_mtasts_policy
+HARNESSES += fuzz_ehlo
+HARNESSES += fuzz_netstring
 
 # The harness the runner's self-test plants a bug in (-DTP_FUZZ_PLANT).
 PLANT_HARNESS = fuzz_reply
