@@ -27,12 +27,16 @@
  * changed only at end of message and only when the edit actions were
  * negotiated (else the fake MTA refuses, like libmilter), with printable
  * names without ':' and printable values; every recipient added follows one
- * deleted, so at the end of a message they are equal in number; macros asked
+ * deleted and is that one with "+TAG" (the address tag, any case) cut out,
+ * nothing else changed and no control byte (8-bit bytes may stay: SMTPUTF8),
+ * so at the end of a message they are equal in number; macros asked
  * for only at negotiation; every reported line printable; no leak (the
- * session is freed at close).
+ * session is freed at close).  FUZZ_SESSION_TRACE=1 in the environment prints
+ * every step, reply, edit and report on stderr (to see what an input does).
  */
 #include <arpa/inet.h>
 #include <netinet/in.h>
+#include <strings.h>
 #include <unistd.h>
 
 #include "fuzz.h"
@@ -47,6 +51,7 @@
 
 #define NCONF 3
 static struct ruleset *conf[NCONF];
+static int trace;               /* FUZZ_SESSION_TRACE set: every step and edit on stderr */
 
 static const char *const confs[NCONF] = {
 	/* Postfix, rules of every kind, requiretls with content rules */
@@ -111,7 +116,7 @@ struct fz {
 	unsigned long pf0, pf1;
 	int in_negotiate, in_eom, refuse_edits;
 	int replied;                    /* setreply in this step: its class, '4' or '5' */
-	int pending_del;                /* a recipient deleted, its replacement not yet added */
+	char *deleted;                  /* a recipient deleted, its replacement not yet added */
 	size_t dels, adds;
 };
 
@@ -164,12 +169,16 @@ static int fz_setreply(void *ctx, const char *rcode, const char *xcode, const ch
 			e++;
 		}
 	f->replied = rcode[0];
+	if (trace)
+		fprintf(stderr, "  reply %s %s %s\n", rcode, xcode, esc);
 	return 0;
 }
 
 static int edit_allowed(struct fz *f, unsigned long action)
 {
 	FUZZ_ASSERT(f->in_eom, "an edit outside end of message");
+	if (trace)
+		fprintf(stderr, "  edit %#lx %s\n", action, (f->pf0 & action) && !f->refuse_edits ? "done" : "refused");
 	return (f->pf0 & action) && !f->refuse_edits;
 }
 
@@ -203,10 +212,11 @@ static int fz_delrcpt(void *ctx, const char *rcpt)
 	struct fz *f = ctx;
 
 	FUZZ_ASSERT(rcpt && *rcpt, "deleting an empty recipient");
-	FUZZ_ASSERT(!f->pending_del, "two recipients deleted without one added");
+	FUZZ_ASSERT(f->deleted == NULL, "two recipients deleted without one added");
 	if (!edit_allowed(f, SMFIF_DELRCPT))
 		return -1;
-	f->pending_del = 1;
+	if ((f->deleted = strdup(rcpt)) == NULL)
+		abort();
 	f->dels++;
 	return 0;
 }
@@ -215,11 +225,28 @@ static int fz_addrcpt(void *ctx, const char *rcpt)
 {
 	struct fz *f = ctx;
 
-	FUZZ_ASSERT(rcpt && *rcpt && fuzz_printable(rcpt), "added recipient '%s'", rcpt ? rcpt : "(null)");
-	FUZZ_ASSERT(f->pending_del, "a recipient added without one deleted");
+	const char *tag = f->p->requiretls.tag;
+	size_t i, n, dn, tl;
+
+	FUZZ_ASSERT(rcpt && *rcpt, "adding an empty recipient");
+	FUZZ_ASSERT(f->deleted != NULL, "a recipient added without one deleted");
+	/* the deleted one untagged: "+TAG" (any case) cut out, nothing else
+	 * changed (8-bit bytes may stay: SMTPUTF8), no control byte */
+	n = strlen(rcpt);
+	dn = strlen(f->deleted);
+	FUZZ_ASSERT(tag != NULL, "a recipient rewritten without an address tag");
+	tl = strlen(tag);
+	FUZZ_ASSERT(n + 1 + tl == dn, "'%s' is not '%s' untagged", rcpt, f->deleted);
+	for (i = 0; i < n && rcpt[i] == f->deleted[i]; i++)
+		;
+	FUZZ_ASSERT(f->deleted[i] == '+' && strncasecmp(f->deleted + i + 1, tag, tl) == 0 &&
+	    strcmp(rcpt + i, f->deleted + i + 1 + tl) == 0, "'%s' is not '%s' without +%s", rcpt, f->deleted, tag);
+	for (i = 0; i < n; i++)
+		FUZZ_ASSERT((unsigned char)rcpt[i] >= 0x20 && rcpt[i] != 0x7f, "control byte in added recipient");
 	if (!edit_allowed(f, SMFIF_ADDRCPT))
 		return -1;
-	f->pending_del = 0;
+	free(f->deleted);
+	f->deleted = NULL;
 	f->adds++;
 	return 0;
 }
@@ -227,7 +254,8 @@ static int fz_addrcpt(void *ctx, const char *rcpt)
 static void fz_report(void *ctx, int err, const char *line)
 {
 	(void)ctx;
-	(void)err;
+	if (trace)
+		fprintf(stderr, "  report%s %s\n", err ? " (error)" : "", line);
 	FUZZ_ASSERT(line && fuzz_printable(line), "reported line not printable: '%s'", line ? line : "(null)");
 }
 
@@ -246,6 +274,7 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
 
 	(void)argc;
 	(void)argv;
+	trace = getenv("FUZZ_SESSION_TRACE") != NULL;
 	log_stderr_only();
 	log_set_level(LOG_LVL_ERR);
 	if (mkdtemp(dir) == NULL)
@@ -292,6 +321,8 @@ static void check_answer(struct fz *f, sfsistat r, const char *step)
 		    "%s: a %cxx reply with answer %d", step, f->replied, (int)r);
 	if (r == SMFIS_NOREPLY)
 		FUZZ_ASSERT(f->pf1 & (SMFIP_NR_CONN | SMFIP_NR_HELO | SMFIP_NR_HDR), "%s: NOREPLY not negotiated", step);
+	if (trace)
+		fprintf(stderr, "%s -> %d\n", step, (int)r);
 	f->replied = 0;
 }
 
@@ -389,9 +420,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			r = handle_eom(&m);
 			f.in_eom = 0;
 			check_answer(&f, r, "eom");
-			FUZZ_ASSERT(r != SMFIS_CONTINUE || (!f.pending_del && f.dels == f.adds),
+			FUZZ_ASSERT(r != SMFIS_CONTINUE || (f.deleted == NULL && f.dels == f.adds),
 			    "end of message: %zu recipients deleted, %zu added", f.dels, f.adds);
-			f.pending_del = 0;
+			free(f.deleted);
+			f.deleted = NULL;
 			f.dels = f.adds = 0;
 			st = ST_CONN;
 			break;
