@@ -27,8 +27,9 @@
  * changed only at end of message and only when the edit actions were
  * negotiated (else the fake MTA refuses, like libmilter), with printable
  * names without ':' and printable values; every recipient added follows one
- * deleted and is that one with "+TAG" (the address tag, any case) cut out,
- * nothing else changed and no control byte (8-bit bytes may stay: SMTPUTF8),
+ * deleted and is that one untagged: "<" its local part without the final
+ * "+TAG" (any case) "@" its normalised domain ">", no control byte (8-bit
+ * bytes may stay: SMTPUTF8),
  * so at the end of a message they are equal in number; macros asked
  * for only at negotiation; every reported line printable; no leak (the
  * session is freed at close).  FUZZ_SESSION_TRACE=1 in the environment prints
@@ -46,6 +47,7 @@
 #include "config/config.h"
 #include "policy/reply.h"
 #include "policy/ruleset.h"
+#include "util/addr.h"
 #include "util/diag.h"
 #include "util/log.h"
 
@@ -225,23 +227,24 @@ static int fz_addrcpt(void *ctx, const char *rcpt)
 {
 	struct fz *f = ctx;
 
-	const char *tag = f->p->requiretls.tag;
-	size_t i, n, dn, tl;
+	const char *tag = f->p->requiretls.tag, *err, *plus;
+	char want[ADDR_LOCAL_MAX + DOMAIN_MAX + 8];
+	struct addr a;
+	size_t i;
 
 	FUZZ_ASSERT(rcpt && *rcpt, "adding an empty recipient");
 	FUZZ_ASSERT(f->deleted != NULL, "a recipient added without one deleted");
-	/* the deleted one untagged: "+TAG" (any case) cut out, nothing else
-	 * changed (8-bit bytes may stay: SMTPUTF8), no control byte */
-	n = strlen(rcpt);
-	dn = strlen(f->deleted);
-	FUZZ_ASSERT(tag != NULL, "a recipient rewritten without an address tag");
-	tl = strlen(tag);
-	FUZZ_ASSERT(n + 1 + tl == dn, "'%s' is not '%s' untagged", rcpt, f->deleted);
-	for (i = 0; i < n && rcpt[i] == f->deleted[i]; i++)
-		;
-	FUZZ_ASSERT(f->deleted[i] == '+' && strncasecmp(f->deleted + i + 1, tag, tl) == 0 &&
-	    strcmp(rcpt + i, f->deleted + i + 1 + tl) == 0, "'%s' is not '%s' without +%s", rcpt, f->deleted, tag);
-	for (i = 0; i < n; i++)
+	/* the deleted one untagged: parsed, its local part ends in "+TAG" (any
+	 * case); the new one is "<" local part without it "@" domain ">" (the
+	 * domain normalised); no control byte (8-bit may stay: SMTPUTF8) */
+	FUZZ_ASSERT(tag != NULL && *tag, "a recipient rewritten without an address tag");
+	FUZZ_ASSERT(addr_parse(f->deleted, &a, &err) == 0 && !a.null && !a.quoted && a.domain[0],
+	    "rewrote '%s', not a plain address", f->deleted);
+	plus = strrchr(a.local, '+');
+	FUZZ_ASSERT(plus && plus > a.local && strcasecmp(plus + 1, tag) == 0, "rewrote '%s' without +%s", f->deleted, tag);
+	snprintf(want, sizeof want, "<%.*s@%s>", (int)(plus - a.local), a.local, a.domain);
+	FUZZ_ASSERT(strcmp(rcpt, want) == 0, "'%s' became '%s', not '%s'", f->deleted, rcpt, want);
+	for (i = 0; rcpt[i]; i++)
 		FUZZ_ASSERT((unsigned char)rcpt[i] >= 0x20 && rcpt[i] != 0x7f, "control byte in added recipient");
 	if (!edit_allowed(f, SMFIF_ADDRCPT))
 		return -1;
