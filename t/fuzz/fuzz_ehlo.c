@@ -5,10 +5,11 @@
  * Input: the bytes read so far.
  *
  * Properties: the result is 1 (complete), 0 (valid prefix) or -1 (error,
- * with a printable reason); over the prefixes of the input the results are
- * some 0s, then all 1 with the same reply or all -1: errors are final, a
- * prefix of a complete reply is incomplete (never an error), and bytes
- * after a complete reply change nothing.  A complete reply: code 200..559
+ * with a printable reason); over the prefixes of the input (all of them up
+ * to 256 bytes, beyond that a sample that includes every line start) the
+ * results are some 0s, then all 1 with the same reply or all -1: errors
+ * are final, a prefix of a complete reply is incomplete (never an error),
+ * and bytes after a complete reply change nothing.  A complete reply: code 200..559
  * with digits as in the input, first digit 2..5, second 0..5; len <= input
  * and PROBE_REPLY_MAX, ending in CRLF; lines = the LFs in it, 1..64; text
  * NUL-terminated, HT or printable only, equal to the first line after
@@ -109,9 +110,14 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	rc = parse(buf, size, &full);
 	if (rc == 1)
 		check_complete(buf, size, &full);
-	/* every prefix of short inputs, a sample of long ones plus the edges */
-	step = size <= 1024 ? 1 : size / 512;
-	for (k = 0; k < size; k += step) {
+	/* every prefix of short inputs; of long ones (each parse is O(k)) the
+	 * first and last 64, those up to 5 bytes after each LF (where a line
+	 * and its code begin), and 128 more evenly spaced */
+	step = size / 128 + 1;
+	for (k = 0; k < size; k++) {
+		if (size > 256 && k >= 64 && k + 64 < size && k % step != 0 &&
+		    memchr(buf + (k >= 5 ? k - 5 : 0), '\n', k >= 5 ? 5 : k) == NULL)
+			continue;
 		rk = parse(buf, k, &r);
 		if (rk == 0) {
 			FUZZ_ASSERT(!settled, "prefix %zu incomplete after an earlier prefix was settled", k);
