@@ -352,11 +352,11 @@ sfsistat handle_header(const struct mctx *m, const char *name, const char *value
  * accepting would let flagged mail leave without its routing header. */
 static sfsistat eom_error(const struct mctx *m, struct session *s, const char *what)
 {
-	char line[300];
+	char line[300], queue[64];
 
 	stats_add(STAT_ERRORS);
 	snprintf(line, sizeof(line), "requiretls queue=%s: %s: applying on_error",
-	    s->msg.queue_id[0] ? s->msg.queue_id : "-", what);
+	    log_quote(queue, sizeof(queue), s->msg.queue_id[0] ? s->msg.queue_id : "-"), what);
 	m->ops->report(m->ctx, 1, line);
 	decide_error(s->policy, &s->msg.facts, what, &s->msg.decision);
 	return answer(m, s, &s->msg.decision, "eom", NULL);
