@@ -15,6 +15,7 @@ jobs=$(nproc 2>/dev/null || echo 2)
 status=0
 summary=""
 for variant in plain sanitize tsan; do
+	v0=$(date +%s)
 	dir="$top/build-$variant"
 	flags=""
 	[ "$variant" = sanitize ] && flags="--enable-sanitizers"
@@ -42,7 +43,7 @@ for variant in plain sanitize tsan; do
 		p=$(sed -n 's/^# PASS: *//p' "$dir/test-suite.log" | head -n1)
 		f=$(sed -n 's/^# FAIL: *//p' "$dir/test-suite.log" | head -n1)
 		e=$(sed -n 's/^# ERROR: *//p' "$dir/test-suite.log" | head -n1)
-		summary="$summary $variant: ${p:-0} passed, $(( ${f:-0} + ${e:-0} )) failed;"
+		summary="$summary $variant: ${p:-0} passed, $(( ${f:-0} + ${e:-0} )) failed ($(( $(date +%s) - v0 ))s);"
 	fi
 done
 
