@@ -283,7 +283,7 @@ void outbound_lookup(const struct ruleset *p, struct feasible *f, enum outbound_
 {
 	char dom[DOMAIN_MAX + 2];
 	const char *err, *rule;
-	enum tls_version proto;
+	enum tls_version proto = TLS_V_NONE;    /* set by rules_level once the key is a domain */
 	int64_t start = dns_now_ms();
 
 	memset(a, 0, sizeof(*a));
@@ -342,15 +342,12 @@ void outbound_lookup(const struct ruleset *p, struct feasible *f, enum outbound_
 		answer_sendmail(&ev, lvl, rule, a);
 done:
 	/* a rule's minimum version holds whatever level answered */
-	if (a->kind == OUTBOUND_OK && map != OUTBOUND_SENDMAIL && !not_a_domain(key) &&
-	    domain_key_normalize(key, strlen(key), dom, sizeof(dom), &err) == 0) {
-		rules_level(p, dom, &proto, &rule);
-		if (proto > TLS_V(1, 0) && strstr(a->value, "match=.invalid") == NULL) {
-			char v[TLS_VERSION_NAMESZ];
-			size_t len = strlen(a->value);
-			tls_version_name(proto, v, sizeof(v));
-			snprintf(a->value + len, sizeof(a->value) - len, " protocols=>=%s", v);
-		}
+	if (a->kind == OUTBOUND_OK && map != OUTBOUND_SENDMAIL && proto > TLS_V(1, 0) &&
+	    strstr(a->value, "match=.invalid") == NULL) {
+		char v[TLS_VERSION_NAMESZ];
+		size_t len = strlen(a->value);
+		tls_version_name(proto, v, sizeof(v));
+		snprintf(a->value + len, sizeof(a->value) - len, " protocols=>=%s", v);
 	}
 	a->elapsed_ms = dns_now_ms() - start;
 }
