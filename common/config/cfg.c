@@ -225,3 +225,18 @@ int cfg_seconds(struct cfg *c, const config_setting_t *group, const char *key, l
 	*ms = (long)v * 1000;
 	return 1;
 }
+
+void cfg_path(struct cfg *c, const config_setting_t *group, const char *key, char **out)
+{
+	const config_setting_t *s;
+	const char *v = cfg_string(c, group, key, &s);
+
+	if (!v)
+		return;
+	free(*out);             /* a default the setting replaces */
+	*out = NULL;
+	if (*v != '/')
+		CFG_ERR(c, s, "%s '%s': the path must be absolute", key, v);
+	else
+		*out = cfg_strdup(c, s, v);
+}

@@ -44,6 +44,10 @@ struct config_block {
  * NULL-terminated array *out of *n strings (the caller frees each and the
  * array).  1 if present and valid, 0 if absent or (reported) invalid. */
 int cfg_strv(struct cfg *c, const config_setting_t *group, const char *key, char ***out, size_t *n);
+/* cfg_path - member key as an absolute path, copied into *out (a previous
+ * *out, e.g. a default, is freed).  Absent: *out unchanged; relative: an
+ * error, *out NULL. */
+void cfg_path(struct cfg *c, const config_setting_t *group, const char *key, char **out);
 /* cfg_seconds - member key as whole seconds in lo..hi, stored as *ms.  1 if
  * present and valid, 0 if absent or (reported) invalid. */
 int cfg_seconds(struct cfg *c, const config_setting_t *group, const char *key, long lo, long hi, long *ms);

@@ -39,7 +39,6 @@ void config_dns_load(struct cfg *c, const config_setting_t *g)
 {
 	struct ruleset_dns *d = &c->p->dns;
 	const config_setting_t *s;
-	const char *v;
 
 	cfg_check_keys(c, g, dns_keys, "dns");
 	if (cfg_strv(c, g, "resolver", &d->resolvers, &d->nresolvers)) {
@@ -48,14 +47,7 @@ void config_dns_load(struct cfg *c, const config_setting_t *g)
 			if (!resolver_ok(d->resolvers[i]))
 				CFG_ERR(c, s, "resolver '%s': expected an IP address, optionally @port", d->resolvers[i]);
 	}
-	if ((v = cfg_string(c, g, "trust_anchor_file", &s)) != NULL) {
-		free(d->trust_anchor_file);
-		d->trust_anchor_file = NULL;
-		if (*v != '/')
-			CFG_ERR(c, s, "trust_anchor_file '%s': the path must be absolute", v);
-		else
-			d->trust_anchor_file = cfg_strdup(c, s, v);
-	}
+	cfg_path(c, g, "trust_anchor_file", &d->trust_anchor_file);
 	cfg_seconds(c, g, "timeout", 1, 60, &d->timeout_ms);
 	cfg_strv(c, g, "remove_zones", &d->remove_zones, &d->nremove_zones);
 }

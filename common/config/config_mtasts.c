@@ -8,20 +8,6 @@
 
 static const char *const mtasts_keys[] = { "ca_file", "timeout", "store", "port", "refresh", NULL };
 
-/* An absolute path setting, copied into *out. */
-static void abs_path(struct cfg *c, const config_setting_t *g, const char *key, char **out)
-{
-	const config_setting_t *s;
-	const char *v = cfg_string(c, g, key, &s);
-
-	if (!v)
-		return;
-	if (*v != '/')
-		CFG_ERR(c, s, "%s '%s': the path must be absolute", key, v);
-	else
-		*out = cfg_strdup(c, s, v);
-}
-
 void config_mtasts_load(struct cfg *c, const config_setting_t *g)
 {
 	struct ruleset_mtasts *m = &c->p->mta_sts;
@@ -29,8 +15,8 @@ void config_mtasts_load(struct cfg *c, const config_setting_t *g)
 	long long port;
 
 	cfg_check_keys(c, g, mtasts_keys, "mta_sts");
-	abs_path(c, g, "ca_file", &m->ca_file);
-	abs_path(c, g, "store", &m->store);
+	cfg_path(c, g, "ca_file", &m->ca_file);
+	cfg_path(c, g, "store", &m->store);
 	cfg_seconds(c, g, "timeout", 1, 120, &m->timeout_ms);
 	long long refresh;
 	if (cfg_int(c, g, "refresh", &refresh, &s)) {

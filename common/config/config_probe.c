@@ -18,12 +18,7 @@ void config_probe_load(struct cfg *c, const config_setting_t *g)
 	long long port;
 
 	cfg_check_keys(c, g, probe_keys, "probe");
-	if ((v = cfg_string(c, g, "ca_file", &s)) != NULL) {
-		if (*v != '/')
-			CFG_ERR(c, s, "ca_file '%s': the path must be absolute", v);
-		else
-			p->ca_file = cfg_strdup(c, s, v);
-	}
+	cfg_path(c, g, "ca_file", &p->ca_file);
 	if ((v = cfg_string(c, g, "helo", &s)) != NULL) {
 		if (!*v || strpbrk(v, " \t\r\n") || strlen(v) > 253)
 			CFG_ERR(c, s, "helo '%s': expected a host name", v);
