@@ -213,19 +213,21 @@ int addr_parse(const char *arg, struct addr *out, const char **err)
 /* addr_format - "local@domain", or "local" with no domain, or "" for null */
 int addr_format(const struct addr *a, char *buf, size_t bufsz)
 {
-	int n;
+	/* on every recipient's path: lengths and memcpy, not snprintf */
+	size_t ll = a->null ? 0 : strlen(a->local), dl = a->null ? 0 : strlen(a->domain);
+	size_t n = ll + (dl ? 1 + dl : 0);
 
 	if (bufsz == 0)
 		return -1;
-	if (a->null)
-		n = snprintf(buf, bufsz, "%s", "");
-	else if (a->domain[0] == 0)
-		n = snprintf(buf, bufsz, "%s", a->local);
-	else
-		n = snprintf(buf, bufsz, "%s@%s", a->local, a->domain);
-	if (n < 0 || (size_t)n >= bufsz) {
+	if (n >= bufsz) {
 		buf[0] = 0;
 		return -1;
 	}
-	return n;
+	memcpy(buf, a->local, ll);
+	if (dl) {
+		buf[ll] = '@';
+		memcpy(buf + ll + 1, a->domain, dl);
+	}
+	buf[n] = 0;
+	return (int)n;
 }

@@ -75,10 +75,17 @@ static void lm_report(void *ctx, int err, const char *line)
 		log_info("%s", line);
 }
 
+static int lm_reporting(void *ctx, int err)
+{
+	(void)ctx;
+	return log_enabled(err ? LOG_LVL_ERR : LOG_LVL_INFO);
+}
+
 static const struct mctx_ops libmilter_ops = {
 	.ruleset = lm_ruleset, .getpriv = lm_getpriv, .setpriv = lm_setpriv, .getsymval = lm_getsymval,
 	.setsymlist = lm_setsymlist, .setreply = lm_setreply, .addheader = lm_addheader,
 	.chgheader = lm_chgheader, .addrcpt = lm_addrcpt, .delrcpt = lm_delrcpt, .report = lm_report,
+	.reporting = lm_reporting,
 };
 
 #define MCTX(ctx) (&(const struct mctx){ &libmilter_ops, (ctx) })

@@ -123,10 +123,19 @@ static void ex_report(void *ctx, int err, const char *line)
 	printf("%s%s\n", err ? "error: " : "", line);
 }
 
+/* -q shows every line, whatever the configured log level */
+static int ex_reporting(void *ctx, int err)
+{
+	(void)ctx;
+	(void)err;
+	return 1;
+}
+
 static const struct mctx_ops explain_ops = {
 	.ruleset = ex_ruleset, .getpriv = ex_getpriv, .setpriv = ex_setpriv, .getsymval = ex_getsymval,
 	.setsymlist = ex_setsymlist, .setreply = ex_setreply, .addheader = ex_addheader,
 	.chgheader = ex_chgheader, .addrcpt = ex_addrcpt, .delrcpt = ex_delrcpt, .report = ex_report,
+	.reporting = ex_reporting,
 };
 
 static const char *explain_macro(void *arg, const char *name)

@@ -46,7 +46,15 @@ static void warn_missing_macros(const struct policy_msg *f)
 		    "or \"sendmail\" in the config");
 }
 
-/* Postfix may assign the queue id only at RCPT or EOM: refresh it at each stage. */
+/* Will a line of this kind be kept?  Lines are built only then. */
+static int reporting(const struct mctx *m, int err)
+{
+	return m->ops->reporting == NULL || m->ops->reporting(m->ctx, err);
+}
+
+/* The queue id, for a line about to be built.  Postfix may assign it only at
+ * RCPT or EOM, so it is asked for at the stage of each line; a stage without
+ * it keeps the one seen before. */
 static void collect_queue_id(const struct mctx *m, struct session *s)
 {
 	const char *qid = m->ops->getsymval(m->ctx, "i");
@@ -66,10 +74,15 @@ static sfsistat answer(const struct mctx *m, struct session *s, const struct pol
     const char *stage, const char *rcpt)
 {
 	char line[2048];
+	int build = d->n > 0 && reporting(m, 0);
 
+	if (build)
+		collect_queue_id(m, s);
 	for (size_t i = 0; i < d->n; i++) {
-		decide_verdict_format(&d->v[i], stage, &s->msg.facts, rcpt, line, sizeof(line));
-		m->ops->report(m->ctx, 0, line);
+		if (build) {
+			decide_verdict_format(&d->v[i], stage, &s->msg.facts, rcpt, line, sizeof(line));
+			m->ops->report(m->ctx, 0, line);
+		}
 		stats_add(verdict_stat[d->v[i].verdict]);
 		stats_verdict(stage, (int)d->v[i].verdict);
 		if (d->v[i].rule)
@@ -134,14 +147,13 @@ sfsistat handle_connect(const struct mctx *m, const char *hostname, const struct
 			return SMFIS_TEMPFAIL;
 		m->ops->setpriv(m->ctx, s);
 	}
-	s->client_addr[0] = '\0';
+	char addr[INET6_ADDRSTRLEN] = "";
 	if (hostaddr && hostaddr->sa_family == AF_INET)
-		inet_ntop(AF_INET, &((const struct sockaddr_in *)(const void *)hostaddr)->sin_addr, s->client_addr,
-		    sizeof(s->client_addr));
+		inet_ntop(AF_INET, &((const struct sockaddr_in *)(const void *)hostaddr)->sin_addr, addr, sizeof(addr));
 	else if (hostaddr && hostaddr->sa_family == AF_INET6)
-		inet_ntop(AF_INET6, &((const struct sockaddr_in6 *)(const void *)hostaddr)->sin6_addr,
-		    s->client_addr, sizeof(s->client_addr));
-	snprintf(s->client_name, sizeof(s->client_name), "%s", hostname ? hostname : "");
+		inet_ntop(AF_INET6, &((const struct sockaddr_in6 *)(const void *)hostaddr)->sin6_addr, addr,
+		    sizeof(addr));
+	session_set_client(s, addr, hostname);
 	return (s->proto & SMFIP_NR_CONN) ? SMFIS_NOREPLY : SMFIS_CONTINUE;
 }
 
@@ -165,7 +177,6 @@ sfsistat handle_envfrom(const struct mctx *m, char **argv)
 		log_err("out of memory: tempfailing MAIL FROM");
 		return SMFIS_TEMPFAIL;
 	}
-	collect_queue_id(m, s);
 	tlsfacts_collect(&f->tls, s->policy->mta, get_macro, (void *)m);
 	f->sender_ok = addr_parse(s->msg.sender_raw, &f->sender, &f->sender_err) == 0;
 	warn_missing_macros(f);
@@ -311,7 +322,6 @@ sfsistat handle_envrcpt(const struct mctx *m, char **argv)
 		return SMFIS_TEMPFAIL;
 	struct policy_decision *d = &s->msg.decision;
 	stats_add(STAT_RECIPIENTS);
-	collect_queue_id(m, s);
 	if (addr_parse(raw, &rcpt, &err) == 0)
 		err = NULL;
 	/* a recipient refused below (REQUIRETLS) takes its testing fields back */
@@ -355,6 +365,7 @@ static sfsistat eom_error(const struct mctx *m, struct session *s, const char *w
 	char line[300], queue[64];
 
 	stats_add(STAT_ERRORS);
+	collect_queue_id(m, s);
 	snprintf(line, sizeof(line), "requiretls queue=%s: %s: applying on_error",
 	    log_quote(queue, sizeof(queue), s->msg.queue_id[0] ? s->msg.queue_id : "-"), what);
 	m->ops->report(m->ctx, 1, line);
@@ -370,7 +381,6 @@ static sfsistat eom_requiretls(const struct mctx *m, struct session *s)
 	char trig[64], sender[512], queue[64], line[2048];
 
 	pl = &s->msg.plan;
-	collect_queue_id(m, s);
 	/* an error counts whether or not the message was flagged: a content rule
 	 * that could not run might have flagged it */
 	if (pl->error)
@@ -393,13 +403,16 @@ static sfsistat eom_requiretls(const struct mctx *m, struct session *s)
 	const struct ruleset_requiretls *cf = &s->policy->requiretls;
 	if (op->addheader(m->ctx, cf->header, "yes") < 0 || op->addheader(m->ctx, cf->trace_header, pl->why) < 0)
 		return eom_error(m, s, "the MTA refused to add a header field");
+	stats_flagged(pl->triggers);
+	if (!reporting(m, 0))
+		return SMFIS_CONTINUE;
+	collect_queue_id(m, s);
 	snprintf(line, sizeof(line), "requiretls queue=%s client=%s sender=%s triggers=%s rcpts_rewritten=%zu "
 	    "headers_changed=%zu added=\"%s: yes\" why=\"%s\"",
 	    log_quote(queue, sizeof(queue), s->msg.queue_id[0] ? s->msg.queue_id : "-"),
 	    s->client_addr[0] ? s->client_addr : "-", log_quote(sender, sizeof(sender), s->msg.sender_raw ? s->msg.sender_raw : "-"),
 	    requiretls_plan_triggers(pl, trig, sizeof(trig)), pl->nrcpts, pl->nhdrs, cf->header, pl->why);
 	op->report(m->ctx, 0, line);
-	stats_flagged(pl->triggers);
 	return SMFIS_CONTINUE;
 }
 
@@ -424,6 +437,9 @@ static void eom_testing(const struct mctx *m, struct session *s)
 		added += m->ops->addheader(m->ctx, name, more) == 0;
 	}
 	size_t want = t->n + (t->omitted > 0);
+	if (!reporting(m, added != want))
+		return;
+	collect_queue_id(m, s);
 	snprintf(line, sizeof(line), "testing queue=%s client=%s sender=%s header=%s added=%zu%s",
 	    log_quote(queue, sizeof(queue), s->msg.queue_id[0] ? s->msg.queue_id : "-"),
 	    s->client_addr[0] ? s->client_addr : "-",

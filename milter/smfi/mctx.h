@@ -31,6 +31,10 @@ struct mctx_ops {
 	int (*delrcpt)(void *ctx, const char *rcpt);
 	/* One decision or requiretls line (err: an error the admin must see). */
 	void (*report)(void *ctx, int err, const char *line);
+	/* 1 when report(ctx, err, ...) would keep the line: a line nobody reads is
+	 * not built (formatting it costs more than the decision it describes).
+	 * NULL: every line is built. */
+	int (*reporting)(void *ctx, int err);
 };
 
 struct mctx {

@@ -1,6 +1,7 @@
 /*
  * session - connection and message state (see session.h).
  */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -53,10 +54,18 @@ int session_msg_start(struct session *s, const char *sender)
 		return -1;
 	f->client_addr = s->client_addr[0] ? s->client_addr : NULL;
 	f->client_name = s->client_name[0] ? s->client_name : NULL;
-	f->client_ip_ok = s->client_addr[0] && ipaddr_parse(s->client_addr, &f->client_ip) == 0;
+	f->client_ip = s->client_ip;
+	f->client_ip_ok = s->client_ip_ok;
 	f->sender_raw = s->msg.sender_raw;
 	f->queue_id = s->msg.queue_id;
 	return 0;
+}
+
+void session_set_client(struct session *s, const char *addr, const char *name)
+{
+	snprintf(s->client_addr, sizeof(s->client_addr), "%s", addr ? addr : "");
+	s->client_ip_ok = s->client_addr[0] && ipaddr_parse(s->client_addr, &s->client_ip) == 0;
+	snprintf(s->client_name, sizeof(s->client_name), "%s", name ? name : "");
 }
 
 int session_msg_rcpt(struct session *s, const char *domain, int checked, int relayed)

@@ -35,6 +35,8 @@ struct session {
 	struct ruleset *policy;         /* reference held for the whole connection */
 	unsigned long proto;            /* protocol flags agreed with the MTA (SMFIP_*) */
 	char client_addr[64];
+	struct ipaddr client_ip;        /* client_addr parsed once, at connect */
+	int client_ip_ok;
 	char client_name[256];
 	struct session_msg msg;         /* the message in progress */
 };
@@ -50,6 +52,9 @@ void session_free(struct session *s);
  * facts at the connection's client.  -1 on ENOMEM (the message is then empty).
  */
 int session_msg_start(struct session *s, const char *sender);
+/* session_set_client - the connecting client's address (text, or NULL/"" when
+ * unknown; parsed here once for all messages) and host name. */
+void session_set_client(struct session *s, const char *addr, const char *name);
 /* session_msg_rcpt - remember an accepted recipient; -1 on ENOMEM. */
 int session_msg_rcpt(struct session *s, const char *domain, int checked, int relayed);
 /* session_msg_reset - forget the message in progress (abort, close). */

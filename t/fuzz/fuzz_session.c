@@ -266,6 +266,7 @@ static const struct mctx_ops fz_ops = {
 	.ruleset = fz_ruleset, .getpriv = fz_getpriv, .setpriv = fz_setpriv, .getsymval = fz_getsymval,
 	.setsymlist = fz_setsymlist, .setreply = fz_setreply, .addheader = fz_addheader,
 	.chgheader = fz_chgheader, .addrcpt = fz_addrcpt, .delrcpt = fz_delrcpt, .report = fz_report,
+	.reporting = NULL,  /* every line is built and checked */
 };
 
 int LLVMFuzzerInitialize(int *argc, char ***argv)
