@@ -206,9 +206,12 @@ int child_run(int ctl, void *arg)
 		ssize_t n = read(ctl, &c, 1);
 		if (n < 0 && errno == EINTR)
 			continue;
-		if (n == 1 && c == SUPERVISE_RELOAD)
-			supervise_reloaded(ctl, reload(a->path) == 0);
-		else if (n == 1 && c == SUPERVISE_STATS)
+		if (n == 1 && c == SUPERVISE_RELOAD) {
+			int ok = reload(a->path) == 0;
+			struct ruleset *now = current_get();   /* its level is the one in force now */
+			supervise_reloaded(ctl, ok, now ? (int)now->log_level : LOG_LVL_INFO);
+			ruleset_unref(now);
+		} else if (n == 1 && c == SUPERVISE_STATS)
 			metrics_log();
 		else if (n <= 0 || c == SUPERVISE_STOP) {
 			requested = 1;

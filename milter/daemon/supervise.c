@@ -83,11 +83,15 @@ int supervise_ready(int fd)
 	return send(fd, &c, 1, MSG_NOSIGNAL) == 1 ? 0 : -1;
 }
 
-int supervise_reloaded(int fd, int ok)
+int supervise_reloaded(int fd, int ok, int log_level)
 {
-	unsigned char c = ok ? SUPERVISE_RELOADED : SUPERVISE_RELOAD_FAILED;
+	unsigned char m[2] = { (unsigned char)(SUPERVISE_LEVEL + log_level), SUPERVISE_RELOADED };
 
-	return send(fd, &c, 1, MSG_NOSIGNAL) == 1 ? 0 : -1;
+	if (!ok) {
+		m[1] = SUPERVISE_RELOAD_FAILED;
+		return send(fd, m + 1, 1, MSG_NOSIGNAL) == 1 ? 0 : -1;
+	}
+	return send(fd, m, 2, MSG_NOSIGNAL) == 2 ? 0 : -1;
 }
 
 /* the monotonic clock in microseconds, as systemd wants it with RELOADING=1 */
@@ -233,7 +237,9 @@ int supervise_run(int (*child)(int fd, void *arg), void *arg)
 		if (n > 0 && fd >= 0 && (pfd[1].revents & (POLLIN | POLLHUP | POLLERR))) {
 			unsigned char c;
 			ssize_t k = recv(fd, &c, 1, MSG_DONTWAIT);
-			if (k == 1 && (c == SUPERVISE_RELOADED || c == SUPERVISE_RELOAD_FAILED) && !stopping) {
+			if (k == 1 && c >= SUPERVISE_LEVEL && c <= SUPERVISE_LEVEL + LOG_LVL_DEBUG)
+				log_set_level((enum log_level)(c - SUPERVISE_LEVEL));
+			else if (k == 1 && (c == SUPERVISE_RELOADED || c == SUPERVISE_RELOAD_FAILED) && !stopping) {
 				notify_send("READY=1\nSTATUS=serving (pid %ld); last reload %s", (long)pid,
 				    c == SUPERVISE_RELOADED ? "ok" : "failed: the previous policy stays");
 			} else if (k == 1 && c == SUPERVISE_READY && !ready) {

@@ -25,6 +25,7 @@ enum supervise_msg {
 	SUPERVISE_READY = 'r',      /* the child loaded its policy and serves */
 	SUPERVISE_RELOADED = 'l',   /* child -> parent: a reload is done (the new policy is in force) */
 	SUPERVISE_RELOAD_FAILED = 'f',  /* child -> parent: a reload failed (the old policy stays) */
+	SUPERVISE_LEVEL = '0',      /* child -> parent, before 'l': '0' + the reloaded log level */
 };
 
 /* The child's deadline for libmilter to return after a stop (see main.c). */
@@ -54,7 +55,8 @@ int supervise_run(int (*child)(int fd, void *arg), void *arg);
 /* Child side: tell the parent the milter serves (and release a waiting
  * supervise_detach).  Returns 0 or -1. */
 int supervise_ready(int fd);
-/* Child side: tell the parent how a reload ended (for systemd). */
-int supervise_reloaded(int fd, int ok);
+/* Child side: tell the parent how a reload ended (for systemd) and, when it
+ * succeeded, the new log level (the parent's own lines follow it). */
+int supervise_reloaded(int fd, int ok, int log_level);
 
 #endif

@@ -49,4 +49,21 @@ T.run(function()
 		mt.eom_check(conn, MT_RCPTADD, "<a@x.example>"),
 		"level warning: the tagged recipient is still rewritten to <a@x.example>")
 	mt.disconnect(conn)
+
+	-- the level is read per line, not fixed at start: after a reload to level
+	-- info the lines are built again (and the runner sees "stopped" at the end)
+	T.write_file(CONF, (T.read_file(CONF):gsub('level = "warning"', 'level = "info"')))
+	m = T.mark()
+	mt.signal(1)    -- SIGHUP
+	local back = false
+	for _ = 1, 100 do
+		r = T.mail_case{ from = "<u@enforced.example>" }
+		if #T.lines_with(T.log_since(m), { "decision stage=mail", "verdict=reject" }) > 0 then
+			back = true
+			break
+		end
+		mt.sleep(0.05)
+	end
+	T.ok(back and r == SMFIR_REPLYCODE, "after a reload to level info the refusal's decision line is written again",
+		"log since SIGHUP:", T.log_since(m))
 end)
