@@ -49,6 +49,55 @@ struct ob_ev {
 	char evidence[FEASIBLE_EVIDENCE_MAX];
 };
 
+/*
+ * What the cache keeps of an ob_ev: its numbers, and its strings end to end
+ * in text[] behind them, with views pointing there.  An entry costs its text
+ * (a few hundred bytes), not ob_ev's fixed buffers (3.7 KB), and a hit is
+ * answered from the entry while the item is held: nothing is copied.
+ */
+struct ob_view {
+	enum feasible_status status, sts_status;
+	int have_mx, mx_secure, dane, sts_have_policy, sts_enforce;
+	const char *mx_names, *sts_match, *sts_reason, *reason, *evidence;
+	char text[];
+};
+
+/* No evidence (no feasible context, or a parent-domain key). */
+static const struct ob_view ob_none = {
+	.status = FEASIBLE_YES, .sts_status = FEASIBLE_NO,
+	.mx_names = "", .sts_match = "", .sts_reason = "", .reason = "", .evidence = "",
+};
+
+/* ob_pack - e as one malloc'd ob_view (free() frees it), *size its bytes;
+ * NULL when out of memory. */
+static struct ob_view *ob_pack(const struct ob_ev *e, size_t *size)
+{
+	const char *src[5] = { e->mx_names, e->sts.match, e->sts.reason, e->reason, e->evidence };
+	size_t len[5], total = 0;
+
+	for (int i = 0; i < 5; i++)
+		total += len[i] = strlen(src[i]) + 1;
+	struct ob_view *v = malloc(sizeof(*v) + total);
+	if (!v)
+		return NULL;
+	v->status = e->status;
+	v->sts_status = e->sts.status;
+	v->have_mx = e->have_mx;
+	v->mx_secure = e->mx_secure;
+	v->dane = e->dane;
+	v->sts_have_policy = e->sts.have_policy;
+	v->sts_enforce = e->sts.enforce;
+	const char **dst[5] = { &v->mx_names, &v->sts_match, &v->sts_reason, &v->reason, &v->evidence };
+	char *t = v->text;
+	for (int i = 0; i < 5; i++) {
+		memcpy(t, src[i], len[i]);
+		*dst[i] = t;
+		t += len[i];
+	}
+	*size = sizeof(*v) + total;
+	return v;
+}
+
 /* A TLSA record Postfix can use for DANE (RFC 7672 §3.1.3: DANE-TA(2), DANE-EE(3)). */
 static int tlsa_usable(const struct dns_tlsa *t)
 {
@@ -139,23 +188,28 @@ out:
 struct ob_job {
 	struct feasible *f;
 	const char *domain;
-	struct ob_ev *ev;
 };
 
 static int ev_compute(void *arg, const char *key, int64_t deadline, struct cache_result *out)
 {
 	struct ob_job *j = arg;
-	struct ob_ev *copy = malloc(sizeof(*copy));
+	struct ob_ev *e = malloc(sizeof(*e));     /* 3.7 KB: not on a socketmap thread's stack */
+	struct ob_view *v;
 	int64_t ttl;
+	size_t size = 0;
 
-	if (!copy)
+	(void)key;
+	if (!e)
 		return -1;
-	ttl = ev_gather(j->f, j->domain, deadline, copy);
-	*j->ev = *copy;
-	out->value = copy;
+	ttl = ev_gather(j->f, j->domain, deadline, e);
+	v = ob_pack(e, &size);
+	free(e);
+	if (!v)
+		return -1;
+	out->value = v;
 	out->free_value = free;
-	out->size = sizeof(*copy);
-	out->flags = copy->status == FEASIBLE_TEMP || copy->sts.status == FEASIBLE_TEMP ? CACHE_NEGATIVE : 0;
+	out->size = size;
+	out->flags = v->status == FEASIBLE_TEMP || v->sts_status == FEASIBLE_TEMP ? CACHE_NEGATIVE : 0;
 	out->expires = cache_now(feasible_cache(j->f)) +
 	    (out->flags ? feasible_negative_ttl_ms(j->f) : ttl);
 	return 0;
@@ -222,19 +276,19 @@ static void set_temp(struct outbound_answer *a, const char *why)
 }
 
 /* Postfix's tls map: DANE > MTA-STS > rules; the strongest wins. */
-static void answer_tls(const struct ob_ev *e, enum outbound_level lvl, const char *rule, struct outbound_answer *a)
+static void answer_tls(const struct ob_view *e, enum outbound_level lvl, const char *rule, struct outbound_answer *a)
 {
 	int rank = RANK_NONE;
 
 	if (e->dane == 2) {
 		set_ok(a, "dane", "dane-only");
 		rank = RANK_DANE_ONLY;
-	} else if (e->sts.status == FEASIBLE_TEMP) {
-		set_temp(a, e->sts.reason);
+	} else if (e->sts_status == FEASIBLE_TEMP) {
+		set_temp(a, e->sts_reason);
 		return;
-	} else if (e->sts.have_policy && e->sts.enforce) {
-		if (e->sts.status == FEASIBLE_YES)
-			set_ok(a, "mta-sts", "secure match=%s servername=hostname", e->sts.match);
+	} else if (e->sts_have_policy && e->sts_enforce) {
+		if (e->sts_status == FEASIBLE_YES)
+			set_ok(a, "mta-sts", "secure match=%s servername=hostname", e->sts_match);
 		else    /* enforce, but no MX matches: nothing may be delivered */
 			set_ok(a, "mta-sts", "secure match=.invalid");
 		rank = RANK_SECURE;
@@ -249,22 +303,22 @@ static void answer_tls(const struct ob_ev *e, enum outbound_level lvl, const cha
 }
 
 /* The strict REQUIRETLS transport: only what RFC 8689 allows. */
-static void answer_requiretls(const struct ob_ev *e, enum outbound_level lvl, struct outbound_answer *a)
+static void answer_requiretls(const struct ob_view *e, enum outbound_level lvl, struct outbound_answer *a)
 {
 	if (e->dane == 2 || lvl == OUTBOUND_DANE_ONLY)
 		set_ok(a, e->dane == 2 ? "dane" : "rule", "dane-only");
 	else if (e->have_mx && e->mx_secure)
 		set_ok(a, "dnssec", "secure match=%s servername=hostname", e->mx_names);
-	else if (e->sts.status == FEASIBLE_TEMP)
-		set_temp(a, e->sts.reason);
-	else if (e->sts.status == FEASIBLE_YES)
-		set_ok(a, "mta-sts", "secure match=%s servername=hostname", e->sts.match);
+	else if (e->sts_status == FEASIBLE_TEMP)
+		set_temp(a, e->sts_reason);
+	else if (e->sts_status == FEASIBLE_YES)
+		set_ok(a, "mta-sts", "secure match=%s servername=hostname", e->sts_match);
 	else    /* no evidence: a level that cannot deliver; the message waits, then bounces */
 		set_ok(a, "none", "secure match=.invalid");
 }
 
 /* Sendmail's TLS_Rcpt syntax for the tls map's decision. */
-static void answer_sendmail(const struct ob_ev *e, enum outbound_level lvl, const char *rule,
+static void answer_sendmail(const struct ob_view *e, enum outbound_level lvl, const char *rule,
     struct outbound_answer *a)
 {
 	answer_tls(e, lvl, rule, a);
@@ -285,6 +339,8 @@ void outbound_lookup(const struct ruleset *p, struct feasible *f, enum outbound_
 	const char *err, *rule;
 	enum tls_version proto = TLS_V_NONE;    /* set by rules_level once the key is a domain */
 	int64_t start = dns_now_ms();
+	struct cache_item *it = NULL;           /* held until the answer is written: ev points into it */
+	const struct ob_view *ev = &ob_none;
 
 	memset(a, 0, sizeof(*a));
 	a->kind = OUTBOUND_NOTFOUND;
@@ -299,48 +355,39 @@ void outbound_lookup(const struct ruleset *p, struct feasible *f, enum outbound_
 		goto done;
 	enum outbound_level lvl = rules_level(p, dom, &proto, &rule);
 	if (dom[0] == '.') {    /* Postfix's parent-domain key after a NOTFOUND: the rules only */
-		if (map != OUTBOUND_REQUIRETLS && lvl != OUTBOUND_NONE) {
-			struct ob_ev none;
-			memset(&none, 0, sizeof(none));
-			none.sts.status = FEASIBLE_NO;
-			if (map == OUTBOUND_TLS)
-				answer_tls(&none, lvl, rule, a);
-			else
-				answer_sendmail(&none, lvl, rule, a);
-		}
+		if (map == OUTBOUND_TLS && lvl != OUTBOUND_NONE)
+			answer_tls(&ob_none, lvl, rule, a);
+		else if (map == OUTBOUND_SENDMAIL && lvl != OUTBOUND_NONE)
+			answer_sendmail(&ob_none, lvl, rule, a);
 		goto done;
 	}
-	struct ob_ev ev;
-	memset(&ev, 0, sizeof(ev));
-	ev.sts.status = FEASIBLE_NO;
 	if (f) {
 		char ckey[DOMAIN_MAX + 8];
-		struct ob_job j = { .f = f, .domain = dom, .ev = &ev };
+		struct ob_job j = { .f = f, .domain = dom };
 		enum cache_status cs;
 		snprintf(ckey, sizeof(ckey), "ob:%s", dom);
-		struct cache_item *it = cache_get_or_compute(feasible_cache(f), ckey, ev_compute, &j,
+		it = cache_get_or_compute(feasible_cache(f), ckey, ev_compute, &j,
 		    cache_now(feasible_cache(f)) + feasible_timeout_ms(f), &cs);
 		if (!it) {
 			set_temp(a, cs == CACHE_TIMEOUT ? "the lookup did not finish in time" : "out of memory");
 			goto done;
 		}
-		if (cs != CACHE_COMPUTED)
-			ev = *(const struct ob_ev *)cache_item_value(it);
+		ev = cache_item_value(it);
 		a->cached = cs == CACHE_HIT || cs == CACHE_SHARED;
-		cache_item_release(it);
-		if (ev.status == FEASIBLE_TEMP) {
-			set_temp(a, ev.reason);
+		if (ev->status == FEASIBLE_TEMP) {
+			set_temp(a, ev->reason);
 			goto done;
 		}
 	}
-	snprintf(a->evidence, sizeof(a->evidence), "%s", ev.evidence);
+	snprintf(a->evidence, sizeof(a->evidence), "%s", ev->evidence);
 	if (map == OUTBOUND_TLS)
-		answer_tls(&ev, lvl, rule, a);
+		answer_tls(ev, lvl, rule, a);
 	else if (map == OUTBOUND_REQUIRETLS)
-		answer_requiretls(&ev, lvl, a);
+		answer_requiretls(ev, lvl, a);
 	else
-		answer_sendmail(&ev, lvl, rule, a);
+		answer_sendmail(ev, lvl, rule, a);
 done:
+	cache_item_release(it);
 	/* a rule's minimum version holds whatever level answered */
 	if (a->kind == OUTBOUND_OK && map != OUTBOUND_SENDMAIL && proto > TLS_V(1, 0) &&
 	    strstr(a->value, "match=.invalid") == NULL) {

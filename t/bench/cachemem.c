@@ -6,18 +6,20 @@
  *   cachemem [N [LOOKUPS]]       (N = 1000000, LOOKUPS = 1000000)
  *
  * Fills a cache (common/cache, default shards) the way outbound.c does: key
- * "ob:DOMAIN", value one struct ob_ev (outbound.c's own type: this file
- * includes outbound.c so the size and the answer code are the real ones),
- * here an MTA-STS enforce domain with a secure MX.  Then looks up random
- * cached domains as outbound_lookup does on a hit (cache_get, copy of the
- * evidence, answer_tls, release) and prints one RESULT line:
- *   entries, fill_s, rss_kb (growth of VmRSS over the fill), bytes_per_entry,
+ * "ob:DOMAIN", value the packed view of one struct ob_ev (outbound.c's own
+ * types and ob_pack: this file includes outbound.c so the size and the
+ * answer code are the real ones), here an MTA-STS enforce domain with a
+ * secure MX.  Then looks up random cached domains as outbound_lookup does on
+ * a hit (cache_get, answer_tls from the entry, release) and prints one
+ * RESULT line:
+ *   entries, value_bytes (mean packed value), fill_s, rss_kb (growth of
+ *   VmRSS over the fill), bytes_per_entry,
  *   cache_bytes (the cache's own accounting), lookup_ns (mean over LOOKUPS),
  *   p50_ns / p99_ns (per-lookup samples, clock_gettime around each)
  * It checks every answer ("secure match=mx.dN.bench.example ...") and
  * exits 1 on a miss or a wrong answer.  Built for check, not installed.
  */
-#include "../../common/feasible/outbound.c"     /* struct ob_ev, answer_tls: bench only */
+#include "../../common/feasible/outbound.c"     /* ob_ev, ob_pack, answer_tls: bench only */
 
 #include <stdint.h>
 #include <stdio.h>
@@ -69,16 +71,14 @@ static int lookup(struct cache *c, unsigned long i)
 {
 	char key[64], want[96];
 	struct outbound_answer a;
-	struct ob_ev ev;
 
 	snprintf(key, sizeof(key), "ob:d%lu.bench.example", i);
 	struct cache_item *it = cache_get(c, key);
 	if (!it)
 		return -1;
-	ev = *(const struct ob_ev *)cache_item_value(it);
-	cache_item_release(it);
 	memset(&a, 0, sizeof(a));
-	answer_tls(&ev, OUTBOUND_NONE, NULL, &a);
+	answer_tls(cache_item_value(it), OUTBOUND_NONE, NULL, &a);
+	cache_item_release(it);
 	snprintf(want, sizeof(want), "secure match=mx.d%lu.bench.example servername=hostname", i);
 	return a.kind == OUTBOUND_OK && strcmp(a.value, want) == 0 ? 0 : -1;
 }
@@ -93,6 +93,7 @@ int main(int argc, char **argv)
 	struct cache_opts o = { .max_entries = n + n / 4 + 1024 };     /* room: shards fill unevenly */
 	struct cache_stats st;
 	volatile int sink = 0;
+	size_t value_bytes = 0;
 
 	if (n == 0 || !samp) {
 		fprintf(stderr, "usage: cachemem [N [LOOKUPS]]\n");
@@ -108,11 +109,8 @@ int main(int argc, char **argv)
 	int64_t exp = cache_now(c) + 3600 * 1000;
 	for (i = 0; i < n; i++) {
 		char key[64];
-		struct ob_ev *e = calloc(1, sizeof(*e));
-		if (!e) {
-			fprintf(stderr, "cachemem: out of memory at %lu\n", i);
-			return 1;
-		}
+		struct ob_ev ev, *e = &ev;
+		memset(e, 0, sizeof(*e));
 		/* what ev_gather leaves for an MTA-STS enforce domain with a secure MX */
 		e->status = FEASIBLE_YES;
 		e->have_mx = e->mx_secure = 1;
@@ -124,7 +122,14 @@ int main(int argc, char **argv)
 		e->sts.max_age_ms = 86400000;
 		snprintf(e->evidence, sizeof(e->evidence), "mx=mx.d%lu.bench.example dnssec=secure; mta-sts id=bench1 mode=enforce", i);
 		snprintf(key, sizeof(key), "ob:d%lu.bench.example", i);
-		if (cache_put(c, key, e, free, sizeof(*e), exp, 0) != 0) {
+		size_t size;
+		struct ob_view *v = ob_pack(e, &size);      /* what ev_compute stores */
+		if (!v) {
+			fprintf(stderr, "cachemem: out of memory at %lu\n", i);
+			return 1;
+		}
+		value_bytes += size;
+		if (cache_put(c, key, v, free, size, exp, 0) != 0) {
 			fprintf(stderr, "cachemem: cache_put failed at %lu\n", i);
 			return 1;
 		}
@@ -154,7 +159,7 @@ int main(int argc, char **argv)
 
 	printf("RESULT ok=%d entries=%zu value_bytes=%zu fill_s=%.2f rss_kb=%ld bytes_per_entry=%.0f cache_bytes=%zu "
 	    "lookup_ns=%.0f p50_ns=%llu p99_ns=%llu wrong=%lu\n",
-	    bad == 0 && st.entries == n, st.entries, sizeof(struct ob_ev), fill, rss1 - rss0,
+	    bad == 0 && st.entries == n, st.entries, value_bytes / n, fill, rss1 - rss0,
 	    (rss1 - rss0) * 1024.0 / (st.entries ? st.entries : 1), st.bytes, mean_ns,
 	    ns ? (unsigned long long)samp[ns / 2] : 0ULL, ns ? (unsigned long long)samp[(size_t)(ns * 0.99)] : 0ULL,
 	    bad);

@@ -426,6 +426,16 @@ ob_postfix_cases() {
 	ob_not_received "$OB_SINK_DUMP" "ob-rt2-$id"
 	tp_attach "$L" 'rt2@open|smtp-requiretls'
 	tp_end
+
+	tp_begin "the daemon's outbound cache: obsts.example was looked up once and answered from the cache after (cached=yes), with the same answer in both maps"
+	local ls
+	ls=$(grep -F "socketmap map=" "$OB_LOG" | grep -F " key=obsts.example ")
+	tp_expect_eq "obsts.example answers computed (cached=no)" "$(printf '%s\n' "$ls" | grep -c ' cached=no ')" 1
+	tp_expect_match "obsts.example answers from the cache" "$(printf '%s\n' "$ls" | grep -c ' cached=yes ')" '^[1-9]'
+	tp_expect_eq "obsts.example answers other than the MTA-STS one" \
+		"$(printf '%s\n' "$ls" | grep -v -c 'answer=OK value="secure match=mx\.obmail\.example servername=hostname" source=mta-sts')" 0
+	tp_attach "$OB_LOG" 'key=obsts\.example'
+	tp_end
 }
 
 ob_sendmail_cases() {
