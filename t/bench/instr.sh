@@ -18,11 +18,8 @@
 if [ -z "${BASH_VERSION:-}" ]; then exec bash "$0" "$@"; fi
 
 HERE=$(cd "$(dirname "$0")" && pwd)
-SRC=$(cd "$HERE/../.." && pwd)
-B=${TP_BUILDDIR:-$SRC}
-GEN=${MILTERGEN:-$B/t/bench/miltergen}
-NULLM=${NULLMILTER:-$B/t/bench/nullmilter}
-TPM=${TLSPOLICY_MILTER:-$B/milter/tlspolicy-milter}
+# shellcheck source=lib.sh
+. "$HERE/lib.sh"
 BASE=${TLSPOLICY_MILTER_BASE:-}
 MSGS=${INSTR_MSGS:-1000}
 # shellcheck source=../integration/lib.sh
@@ -37,16 +34,7 @@ tp_ns_start
 W=$TP_TMP
 PORT=$(tp_port 1)
 for i in 1 2 3 4 5 6 7 8 9; do echo "r$i.example"; done >"$W/hits.txt"
-{
-	echo "socket = \"inet:$PORT@127.0.0.1\";"
-	echo 'mode = "enforce"; action = "reject"; on_error = "tempfail";'
-	echo 'log = { facility = "mail"; level = "warning"; };'
-	echo 'profiles = { tls = { encrypted = true; }; };'
-	echo 'rules = ('
-	echo '  { sender = "bank.example"; require = "tls"; }'
-	for i in 1 2 3 4 5 6 7 8 9; do echo "  , { recipient = \"r$i.example\"; require = \"tls\"; }"; done
-	echo ');'
-} >"$W/tp10.conf"
+bench_conf "$W/tp10.conf" "$PORT"
 
 # cell NAME SCEN: prints instructions per message
 cell() {

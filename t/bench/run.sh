@@ -35,11 +35,8 @@ if [ -z "${BASH_VERSION:-}" ]; then exec bash "$0" "$@"; fi
 
 
 HERE=$(cd "$(dirname "$0")" && pwd)
-SRC=$(cd "$HERE/../.." && pwd)
-B=${TP_BUILDDIR:-$SRC}
-GEN=${MILTERGEN:-$B/t/bench/miltergen}
-NULLM=${NULLMILTER:-$B/t/bench/nullmilter}
-TPM=${TLSPOLICY_MILTER:-$B/milter/tlspolicy-milter}
+# shellcheck source=lib.sh
+. "$HERE/lib.sh"
 SECS=${BENCH_SECS:-1.5}
 REPS=${BENCH_REPS:-7}
 E2E_MSGS=${BENCH_E2E_MSGS:-3000}
@@ -136,22 +133,9 @@ awk 'NR % 2 == 1' "$W/domains-100k.txt" >"$W/hits-100k.txt"
 P=$TP_PORT_BASE
 declare -A PORT=([null]=$((P + 1)) [tp10]=$((P + 2)) [tp100k]=$((P + 3)) [tp1m]=$((P + 4)))
 declare -A HITS=([null]=$W/hits-1m.txt [tp10]=$W/hits-10.txt [tp100k]=$W/hits-100k.txt [tp1m]=$W/hits-1m.txt)
-mkconf() { # NAME PORT [LIST]
-	{
-		echo "socket = \"inet:$2@127.0.0.1\";"
-		echo 'mode = "enforce"; action = "reject"; on_error = "tempfail";'
-		echo 'log = { facility = "mail"; level = "warning"; };'
-		echo 'profiles = { tls = { encrypted = true; }; };'
-		echo 'rules = ('
-		echo '  { sender = "bank.example"; require = "tls"; }'
-		for i in 1 2 3 4 5 6 7 8 9; do echo "  , { recipient = \"r$i.example\"; require = \"tls\"; }"; done
-		[ -z "${3:-}" ] || echo "  , { recipient_list = \"$3\"; require = \"tls\"; }"
-		echo ');'
-	} >"$W/$1.conf"
-}
-mkconf tp10 "${PORT[tp10]}"
-mkconf tp100k "${PORT[tp100k]}" "$W/domains-100k.txt"
-mkconf tp1m "${PORT[tp1m]}" "$W/domains-1m.txt"
+bench_conf "$W/tp10.conf" "${PORT[tp10]}"
+bench_conf "$W/tp100k.conf" "${PORT[tp100k]}" "$W/domains-100k.txt"
+bench_conf "$W/tp1m.conf" "${PORT[tp1m]}" "$W/domains-1m.txt"
 
 # ------------------------------------------------------------------ config load
 say "# config load"
