@@ -299,11 +299,19 @@ expect "cache: the second check of secure.example" secure.example yes dnssec '^$
 tp_begin "cache: first check computed, second cached"
 tp_expect_eq "first cached" "$(field "$(line secure.example 1)" cached)" no
 tp_expect_eq "second cached" "$(field "$(line secure.example 2)" cached)" yes
+# the cache keeps a result packed: what comes back is what was computed
+for f in status method; do
+	tp_expect_eq "cached $f" "$(field "$(line secure.example 2)" $f)" "$(field "$(line secure.example 1)" $f)"
+done
+tp_expect_match "evidence" "$(quoted "$(line secure.example 1)" evidence)" 'dnssec=secure'
+tp_expect_eq "cached evidence" "$(quoted "$(line secure.example 2)" evidence)" "$(quoted "$(line secure.example 1)" evidence)"
 tp_end
 elapsed_max "cache: the cached answer takes no time" secure.example 100 2
 tp_begin "cache: a tempfail is remembered too (negative entry)"
 tp_expect_eq "status" "$(field "$(line bogus.example 2)" status)" tempfail
 tp_expect_eq "cached" "$(field "$(line bogus.example 2)" cached)" yes
+tp_expect_match "reason" "$(quoted "$(line bogus.example 1)" reason)" '^bogus MX RRset'
+tp_expect_eq "cached reason" "$(quoted "$(line bogus.example 2)" reason)" "$(quoted "$(line bogus.example 1)" reason)"
 tp_end
 tp_begin "HTTPS requests: one per policy host, the redirect not followed"
 tp_expect_eq "sts fetched once" "$(access_count sts)" 1

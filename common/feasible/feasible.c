@@ -549,26 +549,60 @@ out:
 	return s;
 }
 
-/* What the cache keeps: the result (its method is a static string). */
-static void free_result(void *v)
+/*
+ * What the cache keeps of a result: its status, its method (a static
+ * string) and its two strings at their length, end to end in text[]
+ * (reason, NUL, evidence, NUL): a few hundred bytes, not the result's 1 KB
+ * of fixed buffers.
+ */
+struct packed_result {
+	enum feasible_status status;
+	const char *method;
+	size_t reason_len, evidence_len;
+	char text[];
+};
+
+static struct packed_result *pack_result(const struct feasible_result *r, size_t *size)
 {
-	free(v);
+	size_t rl = strlen(r->reason), el = strlen(r->evidence);
+	struct packed_result *p = malloc(sizeof(*p) + rl + el + 2);
+
+	if (!p)
+		return NULL;
+	p->status = r->status;
+	p->method = r->method;
+	p->reason_len = rl;
+	p->evidence_len = el;
+	memcpy(p->text, r->reason, rl + 1);
+	memcpy(p->text + rl + 1, r->evidence, el + 1);
+	*size = sizeof(*p) + rl + el + 2;
+	return p;
+}
+
+/* Into *r: the lengths came from a feasible_result, so they fit its buffers. */
+static void unpack_result(const struct packed_result *p, struct feasible_result *r)
+{
+	r->status = p->status;
+	r->method = p->method;
+	memcpy(r->reason, p->text, p->reason_len + 1);
+	memcpy(r->evidence, p->text + p->reason_len + 1, p->evidence_len + 1);
 }
 
 static int compute(void *arg, const char *key, int64_t deadline, struct cache_result *out)
 {
 	struct check *k = arg;
-	struct feasible_result *copy;
+	struct packed_result *p;
+	size_t size = 0;
 
+	(void)key;
 	k->deadline = deadline;
 	k->ttl_ms = k->f->c.max_ttl_ms;
 	run_check(k);
-	if (!(copy = malloc(sizeof(*copy))))
+	if (!(p = pack_result(k->r, &size)))
 		return -1;
-	*copy = *k->r;
-	out->value = copy;
-	out->free_value = free_result;
-	out->size = sizeof(*copy);
+	out->value = p;
+	out->free_value = free;
+	out->size = size;
 	if (k->r->status == FEASIBLE_TEMP) {
 		out->flags = CACHE_NEGATIVE;
 		out->expires = cache_now(k->f->cache) + k->f->c.negative_ttl_ms;
@@ -593,7 +627,7 @@ void feasible_check(struct feasible *f, const char *domain, struct feasible_resu
 	    &cs);
 	if (it) {
 		if (cs != CACHE_COMPUTED)
-			*r = *(const struct feasible_result *)cache_item_value(it);
+			unpack_result(cache_item_value(it), r);
 		r->cached = cs == CACHE_HIT || cs == CACHE_SHARED;
 		cache_item_release(it);
 	} else {

@@ -21,9 +21,9 @@ static struct cache *shared_cache;
 
 static void cache_init(void)
 {
-	/* bounded by memory, not only by count: an outbound entry is ~350 bytes
-	 * (its text, packed), an inbound feasibility result ~1.1 KB (fixed
-	 * buffers); BENCHMARKS.md, "The cache with 1M domains" */
+	/* bounded by memory, not only by count: entries keep their text packed
+	 * (an outbound one ~350 bytes in all; BENCHMARKS.md, "Packed cache
+	 * entries"), but a long evidence text can make one a few KB */
 	struct cache_opts o = { .max_entries = 100000, .max_bytes = (size_t)64 << 20 };
 
 	shared_cache = cache_create(&o);
