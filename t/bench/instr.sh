@@ -38,7 +38,7 @@ bench_conf "$W/tp10.conf" "$PORT"
 
 # cell NAME SCEN: prints instructions per message
 cell() {
-	local name=$1 scen=$2 out=$W/cg-$1-$2 pid args total
+	local name=$1 scen=$2 out=$W/cg-$1-$2 pid total
 	local -a cmd
 	case $name in
 	null) cmd=("$NULLM" -p "inet:$PORT@127.0.0.1") ;;
@@ -50,15 +50,9 @@ cell() {
 	pid=$!
 	tp_track "$pid" "$name"
 	tp_ns "$GEN" --probe 120 "inet:$PORT@127.0.0.1" >/dev/null 2>&1 || { cat "$out.log" >&2; tp_die "$name did not start"; }
-	args=(-c 4 -s $((MSGS / 10)) -m 10 -t 600 --rcpt-hit-file "$W/hits.txt")
-	case $scen in
-	tls) args+=(-r 2 --tls tls --rcpt-hit-pct 50) ;;
-	plain) args+=(-r 2 --tls plain --rcpt-hit-pct 0) ;;
-	mix) args+=(-r 2 --tls plain:1,tls:1 --from-hit a@bank.example --from-hit-pct 10 --rcpt-hit-pct 50)
-	     [ "$name" = null ] || args+=(--expect mail/plain/hit=reject --expect rcpt/plain/hit=reject) ;;
-	rcpt10) args+=(-r 10 --tls tls --rcpt-hit-pct 50) ;;
-	esac
-	tp_ns "$GEN" "${args[@]}" "inet:$PORT@127.0.0.1" >"$out.gen" 2>&1
+	local -a SCEN_ARGS=(-c 4 -s $((MSGS / 10)) -m 10 -t 600 --rcpt-hit-file "$W/hits.txt")
+	bench_scen "$scen" "$name" || tp_die "unknown scenario $scen"
+	tp_ns "$GEN" "${SCEN_ARGS[@]}" "inet:$PORT@127.0.0.1" >"$out.gen" 2>&1
 	grep -q '^RESULT ok=1 ' "$out.gen" || { cat "$out.gen" >&2; tp_die "$name $scen: miltergen failed"; }
 	tp_stop_pid "$pid" "$name" 30
 	tp_untrack "$pid"
@@ -80,5 +74,5 @@ for scen in tls plain mix rcpt10; do
 	fi
 	echo
 done
-echo "   tls/plain/mix: 10 messages of 2 recipients per session (as t/bench/run.sh); rcpt10: 10 recipients"
+echo "   scenarios of t/bench/lib.sh (bench_scen, as t/bench/run.sh), 10 messages a session"
 [ -z "$BASE" ] || echo "   base: $BASE"

@@ -189,18 +189,13 @@ SCENS="tls plain mix"
 declare -A RATE CPU P50 P99
 # cell SCEN CONC MILTER REP
 cell() {
-	local scen=$1 conc=$2 m=$3 rep=$4 f args c0 c1 all
+	local scen=$1 conc=$2 m=$3 rep=$4 f c0 c1 all msgs=10
 	f=$W/gen-$scen-$conc-$m-$rep.out
-	args=(-c "$conc" -m 10 -r 2 -t "$SECS" -w 0.5 --rcpt-hit-file "${HITS[$m]}")
-	case $scen in
-	tls) args+=(--tls tls --rcpt-hit-pct 50) ;;
-	plain) args+=(--tls plain --rcpt-hit-pct 0) ;;
-	mix) args+=(--tls plain:1,tls:1 --from-hit a@bank.example --from-hit-pct 10 --rcpt-hit-pct 50)
-	     [ "$m" = null ] || args+=(--expect mail/plain/hit=reject --expect rcpt/plain/hit=reject) ;;
-	rcpt10) args=(-c "$conc" -m 50 -r 10 -t "$SECS" -w 0.5 --rcpt-hit-file "${HITS[$m]}" --tls tls --rcpt-hit-pct 50) ;;
-	esac
+	[ "$scen" = rcpt10 ] && msgs=50
+	local -a SCEN_ARGS=(-c "$conc" -m "$msgs" -t "$SECS" -w 0.5 --rcpt-hit-file "${HITS[$m]}")
+	bench_scen "$scen" "$m" || tp_die "unknown scenario $scen"
 	c0=$(cpu_ticks "${WPID[$m]}")
-	tp_ns "${PIN_G[@]}" "$GEN" "${args[@]}" "inet:${PORT[$m]}@127.0.0.1" >"$f" 2>&1
+	tp_ns "${PIN_G[@]}" "$GEN" "${SCEN_ARGS[@]}" "inet:${PORT[$m]}@127.0.0.1" >"$f" 2>&1
 	c1=$(cpu_ticks "${WPID[$m]}")
 	if [ "$(kv "$f" ok)" != 1 ]; then
 		FAIL=1
