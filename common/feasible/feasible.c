@@ -594,7 +594,6 @@ static int compute(void *arg, const char *key, int64_t deadline, struct cache_re
 	struct packed_result *p;
 	size_t size = 0;
 
-	(void)key;
 	k->deadline = deadline;
 	k->ttl_ms = k->f->c.max_ttl_ms;
 	run_check(k);

@@ -198,7 +198,6 @@ static int ev_compute(void *arg, const char *key, int64_t deadline, struct cache
 	int64_t ttl;
 	size_t size = 0;
 
-	(void)key;
 	if (!e)
 		return -1;
 	ttl = ev_gather(j->f, j->domain, deadline, e);
